@@ -127,7 +127,9 @@ def _load_watchlists(directory: Path, source_names: set[str]) -> list[WatchList]
         folded = watchlist.name.casefold()
         if folded in seen:
             raise ConfigError(
-                path, "name", f"duplicate watch list name {watchlist.name!r} (also in {seen[folded]})"
+                path,
+                "name",
+                f"duplicate watch list name {watchlist.name!r} (also in {seen[folded]})",
             )
         seen[folded] = path
         watchlists.append(watchlist)
@@ -189,9 +191,7 @@ def _field_names(model: type[BaseModel], location: tuple[Any, ...]) -> list[str]
             return []
         field = current.model_fields.get(str(step))
         if field is None:
-            field = next(
-                (f for f in current.model_fields.values() if f.alias == str(step)), None
-            )
+            field = next((f for f in current.model_fields.values() if f.alias == str(step)), None)
         if field is None:
             return []
         current = _model_in(field.annotation)

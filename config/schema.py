@@ -82,8 +82,10 @@ def _check_http_url(url: str) -> str:
     return url
 
 
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
 
 
 def _check_email(address: str) -> str:
@@ -190,8 +192,25 @@ class MatchingSettings(_Strict):
 class DedupSettings(_Strict):
     threshold: float = Field(0.5, gt=0, lt=1)
     tracking_parameters: list[str] = [
-        "utm_*", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "mc_*", "igshid",
-        "ref", "ref_src", "cmpid", "ito", "ocid", "_ga", "yclid", "spm", "smid", "taid",
+        "utm_*",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "mc_*",
+        "igshid",
+        "ref",
+        "ref_src",
+        "cmpid",
+        "ito",
+        "ocid",
+        "_ga",
+        "yclid",
+        "spm",
+        "smid",
+        "taid",
     ]
 
 

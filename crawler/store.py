@@ -135,8 +135,17 @@ def m001_initial(db: Database) -> None:
             "refetched_at": str,  # set when the one correction re-fetch has been done
         },
         pk="id",
-        not_null={"url_key", "url", "canonical_url", "title", "body", "content_hash", "source",
-                  "fetched_at", "first_seen_at"},
+        not_null={
+            "url_key",
+            "url",
+            "canonical_url",
+            "title",
+            "body",
+            "content_hash",
+            "source",
+            "fetched_at",
+            "first_seen_at",
+        },
         defaults={"revisions": 0, "authors": "[]"},
     )
     db["articles"].create_index(["url_key"], unique=True)
@@ -144,7 +153,9 @@ def m001_initial(db: Database) -> None:
     db["articles"].create_index(["first_seen_at"])
     db["articles"].create_index(["published_at"])
     db["articles"].enable_fts(
-        ["title", "body"], fts_version="FTS5", create_triggers=True,
+        ["title", "body"],
+        fts_version="FTS5",
+        create_triggers=True,
         tokenize="unicode61 remove_diacritics 2",
     )
     # Every URL presswatch has met and judged, so that it is never fetched again: articles,
@@ -195,8 +206,15 @@ def m001_initial(db: Database) -> None:
             "message": str,
         },
         pk="id",
-        defaults={"requests": 0, "responses": 0, "not_modified": 0, "new": 0, "updated": 0,
-                  "skipped": 0, "errors": "{}"},
+        defaults={
+            "requests": 0,
+            "responses": 0,
+            "not_modified": 0,
+            "new": 0,
+            "updated": 0,
+            "skipped": 0,
+            "errors": "{}",
+        },
     )
     db["crawl_runs"].create_index(["source", "started_at"])
     # Conditional GET state for feeds and sitemaps.

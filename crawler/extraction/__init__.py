@@ -1,0 +1,1 @@
+"""Building blocks of article extraction; the entry point is :mod:`crawler.extract`."""

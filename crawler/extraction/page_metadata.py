@@ -1,0 +1,251 @@
+"""What a page says about itself: JSON-LD, OpenGraph and other meta tags, links, headings.
+
+Everything is read from the one lxml tree the extractor parsed; nothing here parses HTML again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import html
+
+from crawler.extraction.text import clean_line
+
+logger = logging.getLogger(__name__)
+
+_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "liveblogposting", "report"}
+_MAX_JSONLD_CHARS = 2_000_000
+_JSONLD_NOISE = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
+
+
+@dataclass
+class JsonLdArticle:
+    """The fields presswatch uses from a schema.org Article-like JSON-LD object."""
+
+    types: set[str]
+    headline: str | None = None
+    date_published: str | None = None
+    date_modified: str | None = None
+    authors: list[str] = field(default_factory=list)
+    language: str | None = None
+    article_body: str | None = None
+    description: str | None = None
+    url: str | None = None
+    publisher_name: str | None = None
+
+
+@dataclass
+class PageMetadata:
+    """Metadata read from one page."""
+
+    jsonld_article: JsonLdArticle | None = None
+    jsonld_types: set[str] = field(default_factory=set)
+    jsonld_site_names: list[str] = field(default_factory=list)
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    canonical_href: str | None = None
+    amphtml_href: str | None = None
+    html_lang: str | None = None
+    html_is_amp: bool = False
+    title_tag: str | None = None
+    h1_texts: list[str] = field(default_factory=list)
+    time_datetimes: list[str] = field(default_factory=list)
+    itemprop_dates: dict[str, str] = field(default_factory=dict)
+
+    def first_meta(self, *keys: str) -> str | None:
+        """The first non-empty content among meta tags named (or with property) ``keys``."""
+        for key in keys:
+            for value in self.meta.get(key, ()):
+                if value.strip():
+                    return value.strip()
+        return None
+
+    def site_names(self) -> list[str]:
+        """Names the site calls itself: og:site_name, JSON-LD publisher/WebSite, app names."""
+        names = [
+            *self.meta.get("og:site_name", ()),
+            *self.meta.get("application-name", ()),
+            *self.meta.get("apple-mobile-web-app-title", ()),
+            *self.meta.get("twitter:site", ()),
+            *self.jsonld_site_names,
+        ]
+        if self.jsonld_article and self.jsonld_article.publisher_name:
+            names.append(self.jsonld_article.publisher_name)
+        return [name.strip().lstrip("@") for name in names if name and name.strip()]
+
+
+def read_page_metadata(tree: html.HtmlElement, page_url: str) -> PageMetadata:
+    """Collect the page's own metadata from a parsed document."""
+    metadata = PageMetadata()
+    root = tree.getroottree().getroot()
+    metadata.html_lang = root.get("lang") or root.get("xml:lang")
+    metadata.html_is_amp = "amp" in root.attrib or "\u26a1" in root.attrib
+    _read_head_elements(root, metadata)
+    _read_headings_and_times(root, metadata)
+    _read_jsonld(root, metadata, page_url)
+    return metadata
+
+
+def _read_head_elements(root: html.HtmlElement, metadata: PageMetadata) -> None:
+    for meta in root.iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            continue
+        for attribute in ("property", "name", "itemprop", "http-equiv"):
+            key = meta.get(attribute)
+            if key:
+                metadata.meta.setdefault(key.strip().lower(), []).append(content)
+    for link in root.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        href = link.get("href")
+        if not href:
+            continue
+        if "canonical" in rel and metadata.canonical_href is None:
+            metadata.canonical_href = href.strip()
+        elif "amphtml" in rel and metadata.amphtml_href is None:
+            metadata.amphtml_href = href.strip()
+    title = root.find(".//title")
+    if title is not None:
+        metadata.title_tag = clean_line(title.text_content())
+
+
+def _read_headings_and_times(root: html.HtmlElement, metadata: PageMetadata) -> None:
+    for heading in root.iter("h1"):
+        text = clean_line(heading.text_content())
+        if text:
+            metadata.h1_texts.append(text)
+        if len(metadata.h1_texts) >= 5:
+            break
+    for time_element in root.iter("time"):
+        value = time_element.get("datetime")
+        if value:
+            metadata.time_datetimes.append(value)
+        if len(metadata.time_datetimes) >= 5:
+            break
+    for element in root.xpath("//*[@itemprop='datePublished' or @itemprop='dateModified']"):
+        value = element.get("content") or element.get("datetime") or element.text_content()
+        metadata.itemprop_dates.setdefault(element.get("itemprop"), value.strip())
+
+
+def _read_jsonld(root: html.HtmlElement, metadata: PageMetadata, page_url: str) -> None:
+    candidates: list[tuple[int, JsonLdArticle]] = []
+    for script in root.xpath("//script[@type='application/ld+json']"):
+        data = _load_json(script.text or "")
+        if data is None:
+            continue
+        for node, depth in _walk(data):
+            types = _types_of(node)
+            metadata.jsonld_types |= types
+            if types & {"website", "organization", "newsmediaorganization"}:
+                name = _string_of(node.get("name"))
+                if name:
+                    metadata.jsonld_site_names.append(name)
+            if _is_article(types):
+                candidates.append((depth, _article_from(node, types)))
+    metadata.jsonld_article = _primary_article(candidates, page_url, metadata.canonical_href)
+
+
+def _load_json(text: str) -> Any:
+    if not text.strip() or len(text) > _MAX_JSONLD_CHARS:
+        return None
+    cleaned = _JSONLD_NOISE.sub("", text.strip())
+    try:
+        # strict=False: publishers put raw newlines and tabs inside JSON strings.
+        return json.loads(cleaned, strict=False)
+    except ValueError:
+        logger.debug("unparseable JSON-LD block skipped")
+        return None
+
+
+def _walk(data: Any, depth: int = 0) -> Iterator[tuple[dict[str, Any], int]]:
+    if depth > 8:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _walk(item, depth)
+    elif isinstance(data, dict):
+        yield data, depth
+        for key, value in data.items():
+            if isinstance(value, dict | list) and key != "@context":
+                # Objects inside @graph are as top-level as the graph itself.
+                yield from _walk(value, depth if key == "@graph" else depth + 1)
+
+
+def _types_of(node: dict[str, Any]) -> set[str]:
+    raw = node.get("@type")
+    values = raw if isinstance(raw, list) else [raw]
+    return {value.rsplit("/", 1)[-1].lower() for value in values if isinstance(value, str)}
+
+
+def _is_article(types: set[str]) -> bool:
+    return bool(types & _ARTICLE_TYPES) or any(
+        name.endswith(("article", "newsarticle")) for name in types
+    )
+
+
+def _string_of(value: Any) -> str | None:
+    """A plain string out of a JSON-LD value that may be a string, a list, or an object."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list):
+        for item in value:
+            found = _string_of(item)
+            if found:
+                return found
+    if isinstance(value, dict):
+        for key in ("name", "@value", "@id", "url"):
+            found = _string_of(value.get(key))
+            if found:
+                return found
+    return None
+
+
+def _names_of(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [name for item in value for name in _names_of(item)]
+    if isinstance(value, dict):
+        name = _string_of(value.get("name"))
+        return [name] if name else []
+    if isinstance(value, str) and value.strip():
+        return [value.strip()]
+    return []
+
+
+def _article_from(node: dict[str, Any], types: set[str]) -> JsonLdArticle:
+    publisher = node.get("publisher")
+    return JsonLdArticle(
+        types=types,
+        headline=_string_of(node.get("headline")) or _string_of(node.get("name")),
+        date_published=_string_of(node.get("datePublished") or node.get("dateCreated")),
+        date_modified=_string_of(node.get("dateModified")),
+        authors=_names_of(node.get("author")),
+        language=_string_of(node.get("inLanguage")),
+        article_body=node.get("articleBody") if isinstance(node.get("articleBody"), str) else None,
+        description=_string_of(node.get("description")),
+        url=_string_of(node.get("url")) or _string_of(node.get("mainEntityOfPage")),
+        publisher_name=_string_of(publisher.get("name")) if isinstance(publisher, dict) else None,
+    )
+
+
+def _primary_article(
+    candidates: list[tuple[int, JsonLdArticle]], page_url: str, canonical_href: str | None
+) -> JsonLdArticle | None:
+    """The page's own article: the one whose URL is the page's, else the shallowest one."""
+    if not candidates:
+        return None
+    own_urls = {_url_key(page_url), _url_key(canonical_href or "")}
+    for _depth, article in candidates:
+        if article.url and _url_key(article.url) in own_urls:
+            return article
+    with_headline = [item for item in candidates if item[1].headline]
+    depth, article = min(with_headline or candidates, key=lambda item: item[0])
+    return article
+
+
+def _url_key(url: str) -> str:
+    without_scheme = url.strip().split("://", 1)[-1]
+    return without_scheme.removeprefix("www.").split("#", 1)[0].rstrip("/").lower()

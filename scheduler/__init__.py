@@ -1,0 +1,1 @@
+"""The scheduler: the `presswatch` command line and the long-running service."""

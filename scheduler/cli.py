@@ -1,0 +1,210 @@
+"""The ``presswatch`` command line.
+
+Each subcommand is a small function ``cmd_<name>(args) -> int`` that loads the configuration,
+does one thing and returns the exit status: 0 ok, 1 runtime failure, 2 usage or config error.
+A configuration problem is one line naming the file, the key and what is wrong, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from config import Config, ConfigError, load_config
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level, json_logs=getattr(args, "log_json", False))
+    try:
+        return args.handler(args)
+    except ConfigError as error:
+        _say(f"presswatch: configuration error: {error}", stream=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="presswatch",
+        description="Media monitoring: crawl news sources, match watch lists, e-mail digests.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="DIR",
+        help="configuration directory (default: $PRESSWATCH_CONFIG or ./config)",
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str):
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("check", cmd_check, "validate the configuration and print a summary")
+    crawl = command("crawl", cmd_crawl, "run one crawl cycle now, then exit")
+    crawl.add_argument("--source", action="append", metavar="NAME", help="only this source")
+    digest = command("digest", cmd_digest, "send the digests that are due now")
+    digest.add_argument("--watchlist", metavar="NAME", help="only this watch list")
+    digest.add_argument(
+        "--preview", metavar="FILE", help="write the HTML to FILE; send and record nothing"
+    )
+    search = command("search", cmd_search, "search the archive with the watch-list query language")
+    search.add_argument("query")
+    search.add_argument("--json", action="store_true", help="one JSON object per line")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--days", type=float, default=None, help="only the last N days")
+    export = command("export", cmd_export, "write stored articles as JSON lines or CSV")
+    export.add_argument("--since", type=float, metavar="DAYS", help="only the last N days")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
+    status = command("status", cmd_status, "show crawl, match and digest health")
+    status.add_argument("--json", action="store_true")
+    run = command("run", cmd_run, "run the service: scheduled crawls, digests and alerts")
+    run.add_argument("--log-json", action="store_true", help="log JSON lines to stderr")
+    backup = command("backup", cmd_backup, "copy the live database safely to FILE")
+    backup.add_argument("file")
+    browse = command("browse", cmd_browse, "serve a read-only web view of the archive")
+    browse.add_argument("--host")
+    browse.add_argument("--port", type=int)
+    return parser
+
+
+def configure_logging(level: str, *, json_logs: bool = False) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _say(text: str, *, stream=None) -> None:
+    """Command output for people (the CLI's product, not a log line)."""
+    (stream or sys.stdout).write(text + "\n")
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = _load(args)
+    from apscheduler.triggers.cron import CronTrigger
+
+    now = datetime.now(ZoneInfo("UTC"))
+    _say(f"configuration: {config.directory}")
+    _say(f"database: {config.settings.database}")
+    smtp = config.settings.mail.smtp
+    _say(
+        f"mail: SMTP {smtp.host}:{smtp.effective_port} ({smtp.security})"
+        if smtp
+        else f"mail: no SMTP configured, digests go to {config.settings.mail.outbox}/"
+    )
+    _say(f"\n{len(config.sources)} sources:")
+    for source in config.sources:
+        paths = [
+            f"{len(urls)} {kind}"
+            for kind, urls in (
+                ("feeds", source.feeds),
+                ("sitemaps", source.sitemaps),
+                ("start URLs", source.start_urls),
+            )
+            if urls
+        ]
+        every = _format_duration(source.interval.total_seconds())
+        state = "" if source.enabled else " (disabled)"
+        _say(f"  {source.name}: {', '.join(paths)}, every {every}{state}")
+    _say(f"\n{len(config.watchlists)} watch lists:")
+    for watchlist in config.watchlists:
+        _say(f"  {watchlist.name} ({watchlist.path.name if watchlist.path else ''})")
+        _say(f"    query: {watchlist.query}")
+        _say(f"    recipients: {', '.join(watchlist.recipients) or '(none)'}")
+        if watchlist.digest.enabled:
+            timezone = config.digest_timezone(watchlist)
+            next_times = [
+                CronTrigger(hour=t.hour, minute=t.minute, timezone=timezone).get_next_fire_time(
+                    None, now
+                )
+                for t in watchlist.digest.times
+            ]
+            upcoming = min(t for t in next_times if t is not None)
+            times = ", ".join(t.strftime("%H:%M") for t in watchlist.digest.times)
+            _say(f"    digest: {times} {timezone}; next {upcoming.isoformat(timespec='minutes')}")
+        else:
+            _say("    digest: off")
+        if watchlist.instant:
+            _say("    instant alerts: on")
+    _say("\nconfiguration ok")
+    return EXIT_OK
+
+
+def _format_duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def _not_yet(name: str, issue: int) -> int:
+    _say(
+        f"presswatch {name}: not available in this version yet (tracked in issue #{issue})",
+        stream=sys.stderr,
+    )
+    return EXIT_FAILURE
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("crawl", 3)
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("digest", 6)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("search", 4)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("export", 3)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("status", 7)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("run", 7)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("backup", 7)
+
+
+def cmd_browse(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("browse", 8)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
