@@ -107,15 +107,30 @@ def store_article(
                 _record_urls(db, existing_id, source, now_text, canonical_url, fetched_url, context)
                 return IngestResult("duplicate", existing_id)
             return _insert(
-                db, article, source, canonical_url, canonical_key, fetched_url, body_hash,
-                feed_guid, now_text, context,
+                db,
+                article,
+                source,
+                canonical_url,
+                canonical_key,
+                fetched_url,
+                body_hash,
+                feed_guid,
+                now_text,
+                context,
             )
         _record_urls(db, existing_id, source, now_text, canonical_url, fetched_url, context)
         return _update(db, existing_id, article, body_hash, now_text, context)
 
 
-def record_skipped(db: Database, url: str, *, source: str, reason: str, context: IngestContext,
-                   now: datetime | None = None) -> None:
+def record_skipped(
+    db: Database,
+    url: str,
+    *,
+    source: str,
+    reason: str,
+    context: IngestContext,
+    now: datetime | None = None,
+) -> None:
     """Remember a fetched page that is not an article, so it is not fetched again."""
     with write_transaction(db):
         db["article_urls"].insert(
@@ -208,12 +223,17 @@ def _update(
     )
     linker = StoryLinker(db, threshold=context.linker_threshold)
     story_id = linker.relink(
-        article_id, article.title, article.body, stored["language"], stored["published_at"],
+        article_id,
+        article.title,
+        article.body,
+        stored["language"],
+        stored["published_at"],
         stored["first_seen_at"],
     )
     db["articles"].update(article_id, {"story_id": story_id})
-    matched = _store_matches(db, article_id, article, stored["source"], now_text, context,
-                             language=stored["language"])
+    matched = _store_matches(
+        db, article_id, article, stored["source"], now_text, context, language=stored["language"]
+    )
     return IngestResult("updated", article_id, matched)
 
 
@@ -228,7 +248,9 @@ def _store_matches(
 ) -> list[str]:
     """Insert matches not stored yet; a list that matched before is not matched (alerted) again."""
     results = context.matcher.match(
-        title=article.title, body=article.body, language=language or article.language,
+        title=article.title,
+        body=article.body,
+        language=language or article.language,
         source=source,
     )
     return store_match_results(db, article_id, results, now_text)

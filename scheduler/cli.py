@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except (RuntimeError, OSError) as error:
+        _say(f"presswatch: {error}", stream=sys.stderr)
+        return EXIT_FAILURE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,13 +180,65 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("search", 4)
+    import json
+
+    from crawler.archive import search_archive
+    from crawler.matching import QuerySyntaxError
+
+    config = _load(args)
+    db = _open_archive(config, read_only=True)
+    try:
+        hits = search_archive(db, args.query, limit=args.limit, days=args.days)
+    except QuerySyntaxError as error:
+        _say(f"presswatch search: invalid query:\n{error}", stream=sys.stderr)
+        return EXIT_USAGE
+    for hit in hits:
+        if args.json:
+            record = {
+                "id": hit.article_id,
+                "title": hit.title,
+                "url": hit.url,
+                "source": hit.source,
+                "published_at": hit.published_at,
+                "story": hit.story_id,
+                "snippet": hit.match.snippet,
+                "highlights": [list(span) for span in hit.match.highlights],
+                "fields": sorted(hit.match.fields),
+            }
+            _say(json.dumps(record, ensure_ascii=False))
+        else:
+            published = (hit.published_at or "")[:16].replace("T", " ")
+            _say(f"{published}  {hit.source}: {hit.title}\n  {hit.url}\n  {hit.match.snippet}\n")
+    if not args.json:
+        _say(f"{len(hits)} article{'s' if len(hits) != 1 else ''} found")
+    return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("export", 3)
+    from crawler.archive import export_articles
+
+    config = _load(args)
+    db = _open_archive(config, read_only=True)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as output:
+            count = export_articles(db, output, since_days=args.since, fmt=args.format)
+    else:
+        count = export_articles(db, sys.stdout, since_days=args.since, fmt=args.format)
+    logger.info("exported %d articles", count)
+    return EXIT_OK
+
+
+def _open_archive(config: Config, *, read_only: bool = False):
+    """The archive named by the config; a read-only command on a missing file is an error."""
+    from crawler.store import open_database
+
+    path = config.settings.database
+    if read_only:
+        if not path.exists():
+            raise RuntimeError(f"no archive at {path}: run `presswatch crawl` first")
+        # Make sure the schema is current before opening the read-only connection.
+        open_database(path).close()
+    return open_database(path, read_only=read_only)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

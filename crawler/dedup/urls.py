@@ -6,7 +6,7 @@ https, with or without ``www.``. :func:`url_key` maps them all to one string, wh
 stores in the UNIQUE column ``articles.url_key`` (and ``article_urls.url_key``), so that a second
 copy cannot be inserted even if some code path forgets to look first.
 
-The rules, in order (see docs/dedup.md for the reasoning):
+The rules, in order:
 
 - only http and https; the key always says ``https`` (a site serves the same article on both);
 - Google AMP cache addresses (``*.cdn.ampproject.org/c/s/…``, ``google.com/amp/s/…``) are unwrapped;
@@ -67,17 +67,17 @@ def url_key(url: str, tracking_parameters: Sequence[str] = DEFAULT_TRACKING_PARA
     The key is itself an https URL (and ``url_key(url_key(u)) == url_key(u)``), but it is a key:
     fetch the URL the page was found at, or its canonical URL, not the key.
     """
-    parts = urlsplit(_unwrap_amp_cache(url.strip()))
+    try:
+        parts = urlsplit(_unwrap_amp_cache(url.strip()))
+        port = parts.port
+    except ValueError as error:  # an unclosed IPv6 bracket, a port out of range
+        raise InvalidUrlError(f"malformed URL: {url!r}") from error
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise InvalidUrlError(f"not an http(s) URL: {url!r}")
     host = _key_host(parts.hostname or "")
     if not host:
         raise InvalidUrlError(f"URL without a host: {url!r}")
-    try:
-        port = parts.port
-    except ValueError as error:
-        raise InvalidUrlError(f"URL with an invalid port: {url!r}") from error
     netloc = host if port in (None, _DEFAULT_PORTS[scheme], 443) else f"{host}:{port}"
     path = _PATH_SESSION.sub("", parts.path)
     query = _strip_parameters(parts.query, (*tracking_parameters, *SESSION_PARAMETERS))
@@ -98,15 +98,16 @@ def same_site(url_a: str, url_b: str) -> bool:
 
 def site_of(url: str) -> str | None:
     """The site a URL belongs to (see :func:`same_site`), or None for a non-http(s) URL."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
     host = _idna(parts.hostname.rstrip("."))
-    try:
-        port = parts.port or _DEFAULT_PORTS[scheme]
-    except ValueError:
-        return None
+    port = port or _DEFAULT_PORTS[scheme]
     if _is_ip_address(host) or "." not in host:
         return f"{host}:{port}"
     domain = _extract_domain(host).top_domain_under_public_suffix
@@ -137,8 +138,6 @@ def preferred_url(
 
 
 def _usable_canonical(page_url: str, candidate: str) -> bool:
-    if urlsplit(candidate).scheme.lower() not in _DEFAULT_PORTS:
-        return False
     if not same_site(page_url, candidate):
         return False
     candidate_is_home = urlsplit(candidate).path.strip("/") == ""

@@ -1,0 +1,344 @@
+"""Article extraction: one fetched HTML page in, one :class:`ExtractedArticle` out.
+
+The page is decoded (see :mod:`crawler.extraction.decoding`) and parsed once with lxml; the same
+tree feeds the metadata readers and trafilatura. Each field comes from the most reliable source
+that has it, in this order:
+
+* title: JSON-LD headline, og:title, the feed's title, ``<h1>``, ``<title>``, each cleaned of
+  site-name prefixes and suffixes (:mod:`crawler.extraction.titles`);
+* published: JSON-LD ``datePublished``, ``article:published_time`` and similar meta tags,
+  microdata ``datePublished``, ``<time datetime>``, the feed's date, then htmldate's guess;
+  modified likewise from ``dateModified``/``article:modified_time``/the feed's ``updated``.
+  Times are converted to UTC; a time without a zone is taken as UTC;
+* body: trafilatura's main text, corrected with the page's metadata
+  (:mod:`crawler.extraction.body`);
+* authors: JSON-LD authors, author meta tags, the feed's authors;
+* language: ``<html lang>``, JSON-LD ``inLanguage``, ``og:locale``, Content-Language, the feed's
+  language, reduced to the ISO 639-1 code. No text-based detection: the corpus pages all declare
+  one of these, and a detector would be a new dependency for little gain;
+* canonical URL: ``rel=canonical``, ``og:url``, JSON-LD ``url``, only when on the page's own
+  registered domain and http(s), else the page URL.
+
+Pages that are not articles (home, section, tag, author, search and pagination pages, pages with
+too little text, non-HTML bytes) raise :class:`NotAnArticle`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lxml import etree, html
+
+from crawler.extraction.body import BodyRules, extract_paragraphs
+from crawler.extraction.dates import to_utc
+from crawler.extraction.decoding import decode_html, looks_binary
+from crawler.extraction.page_metadata import PageMetadata, read_page_metadata
+from crawler.extraction.pagekind import listing_reason, too_little_text
+from crawler.extraction.text import clean_line, join_paragraphs
+from crawler.extraction.titles import MAX_TITLE_CHARS, choose_title, site_keys
+from crawler.extraction.urls import choose_canonical, http_url, is_amp_url
+
+logger = logging.getLogger(__name__)
+
+MAX_HTML_CHARS = 5_000_000
+MAX_BODY_CHARS = 1_000_000
+MAX_DESCRIPTION_CHARS = 2_000
+MAX_AUTHORS = 20
+MAX_AUTHOR_CHARS = 200
+
+_MARKUP = re.compile(r"<(?:!doctype|html|head|body|meta|title|p|div|article)\b", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_BYLINE_PREFIX = re.compile(r"^(?:by|von|por|par|door|di)\s+", re.IGNORECASE)
+_AUTHOR_SEPARATORS = re.compile(r"\s*[,;&]\s*|\s+(?:and|und|et|y)\s+", re.IGNORECASE)
+_LANGUAGE_CODE = re.compile(r"^([a-zA-Z]{2})(?:[-_].*)?$")
+
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "article:published",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "published_time",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.created",
+    "date",
+)
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "last-modified",
+    "dcterms.modified",
+)
+_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
+
+
+class NotAnArticle(Exception):  # noqa: N818 - the name the crawler pipeline uses
+    """The page is not an article; ``reason`` says why (logged and recorded as skipped)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ExtractedArticle:
+    """The fields presswatch stores for one article."""
+
+    url: str
+    canonical_url: str
+    title: str
+    body: str
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    language: str | None = None
+    source: str | None = None
+    description: str | None = None
+    is_amp: bool = False
+
+
+def extract_article(
+    body: bytes | str,
+    url: str,
+    *,
+    encoding: str | None = None,
+    feed_entry: Mapping[str, Any] | object | None = None,
+    source: str | None = None,
+    rules: BodyRules | None = None,
+) -> ExtractedArticle:
+    """Extract an article from a fetched page.
+
+    ``encoding`` is the charset the HTTP response declared (it may be wrong); ``feed_entry`` is
+    what a feed said about the item, as a mapping or an object with the attributes ``title``,
+    ``link``, ``published``, ``updated``, ``authors``, ``summary`` and ``language``. ``rules``
+    switches body corrections off for measurement; callers leave it alone.
+
+    Raises :class:`NotAnArticle` for pages that are not articles.
+    """
+    page_url = http_url(url, url)
+    if page_url is None:
+        raise NotAnArticle("not an http(s) URL")
+    tree = _parse(body, encoding)
+    metadata = read_page_metadata(tree, page_url)
+    reason = listing_reason(page_url, metadata)
+    if reason:
+        raise NotAnArticle(reason)
+    feed = _FeedFields.from_entry(feed_entry)
+    jsonld = metadata.jsonld_article
+    keys = site_keys(metadata.site_names(), page_url)
+    title = choose_title(
+        [
+            jsonld.headline if jsonld else None,
+            metadata.first_meta("og:title", "twitter:title"),
+            feed.title,
+            *metadata.h1_texts[:1],
+            metadata.title_tag,
+        ],
+        keys,
+        metadata.h1_texts,
+    )
+    description = _description(metadata, feed)
+    paragraphs = extract_paragraphs(
+        tree,
+        page_url,
+        headline=title,
+        description=description,
+        jsonld_article_body=jsonld.article_body if jsonld else None,
+        rules=rules or BodyRules(),
+    )
+    text = join_paragraphs(paragraphs, MAX_BODY_CHARS)
+    if too_little_text(text):
+        raise NotAnArticle("too little text")
+    is_amp = metadata.html_is_amp or is_amp_url(page_url)
+    return ExtractedArticle(
+        url=page_url,
+        canonical_url=choose_canonical(
+            page_url,
+            [metadata.canonical_href, metadata.first_meta("og:url"), jsonld and jsonld.url],
+            is_amp=is_amp,
+        ),
+        title=title or clean_line(feed.title, MAX_TITLE_CHARS),
+        body=text,
+        authors=_authors(metadata, feed),
+        published_at=_published(metadata, feed, tree),
+        modified_at=_modified(metadata, feed),
+        language=_language(metadata, feed),
+        source=source,
+        description=description,
+        is_amp=is_amp,
+    )
+
+
+def _parse(body: bytes | str, encoding: str | None) -> html.HtmlElement:
+    if isinstance(body, bytes) and looks_binary(body):
+        raise NotAnArticle("binary content")
+    text, codec_name = decode_html(body, encoding)
+    logger.debug("page decoded as %s", codec_name)
+    text = _XML_DECLARATION.sub("", text[:MAX_HTML_CHARS], count=1).replace("\x00", "")
+    if not _MARKUP.search(text[:65_536]):
+        raise NotAnArticle("not HTML")
+    try:
+        return html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as error:
+        raise NotAnArticle(f"unparseable HTML: {error}") from error
+
+
+@dataclass
+class _FeedFields:
+    """What the feed entry said, read the same way from a mapping or an object."""
+
+    title: str | None = None
+    published: object = None
+    updated: object = None
+    authors: list[str] = field(default_factory=list)
+    summary: str | None = None
+    language: str | None = None
+
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any] | object | None) -> _FeedFields:
+        if entry is None:
+            return cls()
+
+        def value(*names: str) -> Any:
+            for name in names:
+                found = entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
+                if found:
+                    return found
+            return None
+
+        return cls(
+            title=_as_text(value("title")),
+            published=value("published", "published_at", "published_parsed"),
+            updated=value("updated", "updated_at", "updated_parsed"),
+            authors=_author_names(value("authors", "author")),
+            summary=_as_text(value("summary", "description")),
+            language=_as_text(value("language")),
+        )
+
+
+def _as_text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _author_names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return _author_names(value.get("name"))
+    if isinstance(value, list | tuple):
+        return [name for item in value for name in _author_names(item)]
+    return []
+
+
+def _description(metadata: PageMetadata, feed: _FeedFields) -> str | None:
+    jsonld_description = metadata.jsonld_article.description if metadata.jsonld_article else None
+    raw = (
+        metadata.first_meta("og:description", "description", "twitter:description")
+        or jsonld_description
+        or _strip_tags(feed.summary)
+    )
+    return clean_line(raw, MAX_DESCRIPTION_CHARS) or None
+
+
+def _strip_tags(text: str | None) -> str | None:
+    if not text or "<" not in text:
+        return text
+    try:
+        return html.fragment_fromstring(text, create_parent="div").text_content()
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _published(metadata: PageMetadata, feed: _FeedFields, tree: html.HtmlElement) -> datetime | None:
+    jsonld = metadata.jsonld_article
+    candidates: list[object] = [
+        jsonld.date_published if jsonld else None,
+        *(metadata.first_meta(key) for key in _PUBLISHED_META),
+        metadata.itemprop_dates.get("datePublished"),
+        *metadata.time_datetimes[:1],
+        feed.published,
+    ]
+    for candidate in candidates:
+        parsed = to_utc(candidate)
+        if parsed is not None:
+            return parsed
+    return _guess_date(tree)
+
+
+def _guess_date(tree: html.HtmlElement) -> datetime | None:
+    """htmldate's heuristic search, only for pages and feeds that give no date at all."""
+    from htmldate import find_date  # imported late: rarely needed, slow to import
+
+    try:
+        guessed = find_date(tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
+    except (ValueError, TypeError):
+        return None
+    return to_utc(guessed)
+
+
+def _modified(metadata: PageMetadata, feed: _FeedFields) -> datetime | None:
+    jsonld = metadata.jsonld_article
+    candidates: list[object] = [
+        jsonld.date_modified if jsonld else None,
+        *(metadata.first_meta(key) for key in _MODIFIED_META),
+        metadata.itemprop_dates.get("dateModified"),
+        feed.updated,
+    ]
+    for candidate in candidates:
+        parsed = to_utc(candidate)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _authors(metadata: PageMetadata, feed: _FeedFields) -> list[str]:
+    jsonld_authors = metadata.jsonld_article.authors if metadata.jsonld_article else []
+    meta_authors = [
+        value for key in _AUTHOR_META for value in metadata.meta.get(key, ()) if value.strip()
+    ]
+    for source_names in (jsonld_authors, meta_authors, feed.authors):
+        names = _clean_author_names(source_names)
+        if names:
+            return names
+    return []
+
+
+def _clean_author_names(raw_names: list[str]) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for raw in raw_names:
+        if "://" in raw or raw.strip().startswith("@"):
+            continue
+        for part in _AUTHOR_SEPARATORS.split(clean_line(raw)):
+            name = clean_line(_BYLINE_PREFIX.sub("", part), MAX_AUTHOR_CHARS)
+            if name and name.casefold() not in seen:
+                seen.add(name.casefold())
+                names.append(name)
+    return names[:MAX_AUTHORS]
+
+
+def _language(metadata: PageMetadata, feed: _FeedFields) -> str | None:
+    jsonld = metadata.jsonld_article
+    for candidate in (
+        metadata.html_lang,
+        jsonld.language if jsonld else None,
+        metadata.first_meta("og:locale"),
+        metadata.first_meta("content-language", "language", "dc.language"),
+        feed.language,
+    ):
+        match = _LANGUAGE_CODE.match((candidate or "").strip())
+        if match:
+            return match.group(1).lower()
+    return None
