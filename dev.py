@@ -10,6 +10,7 @@ pyproject.toml changes. Extra arguments are passed on (``python3 dev.py test -k 
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -35,6 +36,24 @@ def ensure_environment(extras: str) -> None:
     stamp.touch()
 
 
+def ensure_browser() -> None:
+    """The browser tests drive Debian's Chromium; install it when we can (root with apt-get)."""
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        sys.stderr.write("dev.py: installing chromium and chromium-driver for the browser tests\n")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"], check=True, env=env
+        )
+    else:
+        sys.stderr.write(
+            "dev.py: chromium and chromedriver are needed by the browser tests; install them "
+            "(Debian/Ubuntu: apt-get install chromium chromium-driver)\n"
+        )
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test"):
         sys.stderr.write(__doc__ or "")
@@ -45,6 +64,7 @@ def main(argv: list[str]) -> int:
         ensure_environment("")
         return subprocess.call([str(BIN / "presswatch"), "run", *rest])
     ensure_environment("test")
+    ensure_browser()
     for check in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
         if subprocess.call([str(BIN / check[0]), *check[1:]]) != 0:
             return 1

@@ -4,8 +4,9 @@ The page is decoded (see :mod:`crawler.extraction.decoding`) and parsed once wit
 tree feeds the metadata readers and trafilatura. Each field comes from the most reliable source
 that has it, in this order:
 
-* title: JSON-LD headline, og:title, the feed's title, ``<h1>``, ``<title>``, each cleaned of
-  site-name prefixes and suffixes (:mod:`crawler.extraction.titles`);
+* title: the headline most of JSON-LD ``headline``, og:title, the feed's title and ``<h1>`` agree
+  on (ties in that order), else the ``<title>``, each cleaned of site-name prefixes and suffixes
+  (:mod:`crawler.extraction.titles`);
 * published: JSON-LD ``datePublished``, ``article:published_time`` and similar meta tags,
   microdata ``datePublished``, ``<time datetime>``, the feed's date, then htmldate's guess;
   modified likewise from ``dateModified``/``article:modified_time``/the feed's ``updated``.
@@ -14,8 +15,8 @@ that has it, in this order:
   (:mod:`crawler.extraction.body`);
 * authors: JSON-LD authors, author meta tags, the feed's authors;
 * language: ``<html lang>``, JSON-LD ``inLanguage``, ``og:locale``, Content-Language, the feed's
-  language, reduced to the ISO 639-1 code. No text-based detection: the corpus pages all declare
-  one of these, and a detector would be a new dependency for little gain;
+  language, reduced to the ISO 639-1 code, checked against the text
+  (:mod:`crawler.extraction.language`);
 * canonical URL: ``rel=canonical``, ``og:url``, JSON-LD ``url``, only when on the page's own
   registered domain and http(s), else the page URL.
 
@@ -37,6 +38,7 @@ from lxml import etree, html
 from crawler.extraction.body import BodyRules, extract_paragraphs
 from crawler.extraction.dates import to_utc
 from crawler.extraction.decoding import decode_html, looks_binary
+from crawler.extraction.language import choose_language
 from crawler.extraction.page_metadata import PageMetadata, read_page_metadata
 from crawler.extraction.pagekind import listing_reason, too_little_text
 from crawler.extraction.text import clean_line, join_paragraphs
@@ -55,7 +57,11 @@ _MARKUP = re.compile(r"<(?:!doctype|html|head|body|meta|title|p|div|article)\b",
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BYLINE_PREFIX = re.compile(r"^(?:by|von|por|par|door|di)\s+", re.IGNORECASE)
 _AUTHOR_SEPARATORS = re.compile(r"\s*[,;&]\s*|\s+(?:and|und|et|y)\s+", re.IGNORECASE)
-_LANGUAGE_CODE = re.compile(r"^([a-zA-Z]{2})(?:[-_].*)?$")
+# Comments dropped at parse time: left in the tree they split text nodes and trafilatura then
+# loses paragraphs (measured: body F1 0.945 with comments kept, 0.948 without).
+_HTML_PARSER = html.HTMLParser(
+    remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False
+)
 
 _PUBLISHED_META = (
     "article:published_time",
@@ -84,7 +90,7 @@ _MODIFIED_META = (
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 
 
-class NotAnArticle(Exception):  # noqa: N818 - the name the crawler pipeline uses
+class NotAnArticle(Exception):
     """The page is not an article; ``reason`` says why (logged and recorded as skipped)."""
 
     def __init__(self, reason: str) -> None:
@@ -144,17 +150,16 @@ def extract_article(
             metadata.first_meta("og:title", "twitter:title"),
             feed.title,
             *metadata.h1_texts[:1],
-            metadata.title_tag,
         ],
         keys,
         metadata.h1_texts,
+        fallbacks=[metadata.title_tag],
     )
     description = _description(metadata, feed)
     paragraphs = extract_paragraphs(
         tree,
         page_url,
         headline=title,
-        description=description,
         jsonld_article_body=jsonld.article_body if jsonld else None,
         rules=rules or BodyRules(),
     )
@@ -174,7 +179,7 @@ def extract_article(
         authors=_authors(metadata, feed),
         published_at=_published(metadata, feed, tree),
         modified_at=_modified(metadata, feed),
-        language=_language(metadata, feed),
+        language=_language(metadata, feed, text),
         source=source,
         description=description,
         is_amp=is_amp,
@@ -190,7 +195,7 @@ def _parse(body: bytes | str, encoding: str | None) -> html.HtmlElement:
     if not _MARKUP.search(text[:65_536]):
         raise NotAnArticle("not HTML")
     try:
-        return html.document_fromstring(text)
+        return html.document_fromstring(text, parser=_HTML_PARSER)
     except (etree.ParserError, ValueError) as error:
         raise NotAnArticle(f"unparseable HTML: {error}") from error
 
@@ -213,7 +218,9 @@ class _FeedFields:
 
         def value(*names: str) -> Any:
             for name in names:
-                found = entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
+                found = (
+                    entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
+                )
                 if found:
                     return found
             return None
@@ -261,7 +268,9 @@ def _strip_tags(text: str | None) -> str | None:
         return None
 
 
-def _published(metadata: PageMetadata, feed: _FeedFields, tree: html.HtmlElement) -> datetime | None:
+def _published(
+    metadata: PageMetadata, feed: _FeedFields, tree: html.HtmlElement
+) -> datetime | None:
     jsonld = metadata.jsonld_article
     candidates: list[object] = [
         jsonld.date_published if jsonld else None,
@@ -329,16 +338,13 @@ def _clean_author_names(raw_names: list[str]) -> list[str]:
     return names[:MAX_AUTHORS]
 
 
-def _language(metadata: PageMetadata, feed: _FeedFields) -> str | None:
+def _language(metadata: PageMetadata, feed: _FeedFields, text: str) -> str | None:
     jsonld = metadata.jsonld_article
-    for candidate in (
+    declared = [
         metadata.html_lang,
         jsonld.language if jsonld else None,
         metadata.first_meta("og:locale"),
         metadata.first_meta("content-language", "language", "dc.language"),
         feed.language,
-    ):
-        match = _LANGUAGE_CODE.match((candidate or "").strip())
-        if match:
-            return match.group(1).lower()
-    return None
+    ]
+    return choose_language(declared, text)

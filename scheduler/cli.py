@@ -88,7 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def configure_logging(level: str, *, json_logs: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if json_logs:
+        from scheduler.logformat import JsonFormatter
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -242,23 +247,50 @@ def _open_archive(config: Config, *, read_only: bool = False):
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("status", 7)
+    from scheduler.status import NoDatabase, format_json, format_text, status_report
+
+    config = _load(args)
+    try:
+        report = status_report(config, now=datetime.now(ZoneInfo("UTC")))
+    except NoDatabase as error:
+        _say(f"presswatch status: {error}", stream=sys.stderr)
+        return EXIT_FAILURE
+    _say(format_json(report) if args.json else format_text(report))
+    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("run", 7)
+    from scheduler.lock import AlreadyRunning
+    from scheduler.service import DatabaseDamaged, Service
+
+    service = Service(args.config)
+    try:
+        return service.run()
+    except (AlreadyRunning, DatabaseDamaged) as error:
+        _say(f"presswatch run: {error}", stream=sys.stderr)
+        return EXIT_FAILURE
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("backup", 7)
+    from scheduler.backup import BackupError, backup_database
+
+    config = _load(args)
+    try:
+        result = backup_database(config.settings.database, args.file)
+    except BackupError as error:
+        _say(f"presswatch backup: {error}", stream=sys.stderr)
+        return EXIT_FAILURE
+    _say(
+        f"backed up {config.settings.database} to {result.target}: "
+        f"{result.bytes / 1e6:.1f} MB in {result.seconds:.1f} s"
+    )
+    return EXIT_OK
 
 
 def cmd_browse(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("browse", 8)
+    from scheduler.browse import run_browse
+
+    return run_browse(_load(args), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ The rules, in order:
   identifiers and the AMP switches (``amp``, ``outputType=amp``) are dropped; the rest are sorted;
 - percent-encoding is normalised and dot segments resolved (``w3lib.url.canonicalize_url``);
 - ``amp`` path segments are removed, ``.amp.html`` becomes ``.html``, a trailing ``.amp`` goes;
-- a trailing slash is dropped (the root path stays ``/``); the path keeps its case, because
-  servers may treat ``/News/1`` and ``/news/1`` as different pages.
+- a trailing slash and empty segments (``//``) are dropped (the root path stays ``/``); the path
+  keeps its case, because servers may treat ``/News/1`` and ``/news/1`` as different pages.
 """
 
 from __future__ import annotations
@@ -43,7 +43,12 @@ DEFAULT_TRACKING_PARAMETERS: tuple[str, ...] = tuple(DedupSettings().tracking_pa
 
 # Session identifiers never name content; they are dropped whatever the configuration says.
 SESSION_PARAMETERS: tuple[str, ...] = (
-    "jsessionid", "phpsessid", "aspsessionid*", "sessionid", "cfid", "cftoken",
+    "jsessionid",
+    "phpsessid",
+    "aspsessionid*",
+    "sessionid",
+    "cfid",
+    "cftoken",
 )
 _AMP_PARAMETER_VALUES = {"amp": None, "outputtype": "amp", "output": "amp"}
 _SUBDOMAIN_ALIASES = ("www", "amp")
@@ -159,7 +164,7 @@ def _unwrap_amp_cache(url: str) -> str:
     if prefix is None or len(parts.path) == prefix.end():
         return url
     scheme = "https" if prefix.group(1) else "http"
-    inner = parts.path[prefix.end():]
+    inner = parts.path[prefix.end() :]
     return f"{scheme}://{inner}" + (f"?{parts.query}" if parts.query else "")
 
 
@@ -223,6 +228,8 @@ def _is_amp_switch(name: str, value: str) -> bool:
 def _strip_path_variants(url: str) -> str:
     parts = urlsplit(url)
     segments = [segment for segment in parts.path.split("/") if segment.lower() != "amp"]
+    while segments and not segments[-1]:  # trailing slashes
+        segments.pop()
     if segments:
         last = segments[-1]
         lowered = last.lower()
@@ -230,7 +237,5 @@ def _strip_path_variants(url: str) -> str:
             segments[-1] = last[: -len(".amp.html")] + ".html"
         elif lowered.endswith(".amp") and len(last) > len(".amp"):
             segments[-1] = last[: -len(".amp")]
-    path = "/".join(segments).rstrip("/")
-    if not path.startswith("/"):
-        path = "/" + path
+    path = "/" + "/".join(segment for segment in segments if segment)
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))

@@ -5,6 +5,7 @@ Everything is read from the one lxml tree the extractor parsed; nothing here par
 
 from __future__ import annotations
 
+import html as html_entities
 import json
 import logging
 import re
@@ -20,7 +21,9 @@ logger = logging.getLogger(__name__)
 
 _ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "liveblogposting", "report"}
 _MAX_JSONLD_CHARS = 2_000_000
-_JSONLD_NOISE = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
+_JSONLD_NOISE = re.compile(
+    r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$"
+)
 
 
 @dataclass
@@ -156,7 +159,7 @@ def _load_json(text: str) -> Any:
     try:
         # strict=False: publishers put raw newlines and tabs inside JSON strings.
         return json.loads(cleaned, strict=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         logger.debug("unparseable JSON-LD block skipped")
         return None
 
@@ -190,7 +193,7 @@ def _is_article(types: set[str]) -> bool:
 def _string_of(value: Any) -> str | None:
     """A plain string out of a JSON-LD value that may be a string, a list, or an object."""
     if isinstance(value, str):
-        return value.strip() or None
+        return _unescape(value).strip() or None
     if isinstance(value, list):
         for item in value:
             found = _string_of(item)
@@ -211,8 +214,13 @@ def _names_of(value: Any) -> list[str]:
         name = _string_of(value.get("name"))
         return [name] if name else []
     if isinstance(value, str) and value.strip():
-        return [value.strip()]
+        return [_unescape(value).strip()]
     return []
+
+
+def _unescape(text: str) -> str:
+    # Many CMSs HTML-escape strings before putting them in JSON ("&quot;", "&#8217;").
+    return html_entities.unescape(text) if "&" in text else text
 
 
 def _article_from(node: dict[str, Any], types: set[str]) -> JsonLdArticle:
@@ -224,7 +232,7 @@ def _article_from(node: dict[str, Any], types: set[str]) -> JsonLdArticle:
         date_modified=_string_of(node.get("dateModified")),
         authors=_names_of(node.get("author")),
         language=_string_of(node.get("inLanguage")),
-        article_body=node.get("articleBody") if isinstance(node.get("articleBody"), str) else None,
+        article_body=_unescape(body) if isinstance(body := node.get("articleBody"), str) else None,
         description=_string_of(node.get("description")),
         url=_string_of(node.get("url")) or _string_of(node.get("mainEntityOfPage")),
         publisher_name=_string_of(publisher.get("name")) if isinstance(publisher, dict) else None,
@@ -242,8 +250,7 @@ def _primary_article(
         if article.url and _url_key(article.url) in own_urls:
             return article
     with_headline = [item for item in candidates if item[1].headline]
-    depth, article = min(with_headline or candidates, key=lambda item: item[0])
-    return article
+    return min(with_headline or candidates, key=lambda item: item[0])[1]
 
 
 def _url_key(url: str) -> str:

@@ -2,7 +2,9 @@
 
 A page whose own metadata declares an article (a JSON-LD Article type, ``og:type`` article) is
 taken at its word, except at a site's root. Otherwise URL shapes that only listings use, and
-JSON-LD listing types, mark the page as not an article. Whatever the signals, a page with too
+JSON-LD listing types, mark the page as not an article; so does a URL made only of plain words
+("/world", "/news/politics"): article URLs carry a slug or an id (all 146 corpus pages have a
+digit, hyphen, underscore or dot in their path). Whatever the signals, a page with too
 little text is not stored.
 """
 
@@ -35,6 +37,7 @@ _LISTING_SEGMENTS = {
 _SEARCH_QUERY_KEYS = {"q", "s", "query", "search", "keyword", "keywords", "searchterm"}
 _PAGINATION = re.compile(r"/page/\d+/?$", re.IGNORECASE)
 _LISTING_TYPES = {"collectionpage", "searchresultspage", "profilepage", "itemlist"}
+_SLUG_OR_ID = re.compile(r"[\d\-_.]")
 
 
 def declares_article(metadata: PageMetadata) -> bool:
@@ -62,6 +65,8 @@ def listing_reason(url: str, metadata: PageMetadata) -> str | None:
         return "pagination page"
     if metadata.jsonld_types & _LISTING_TYPES:
         return "listing page (JSON-LD)"
+    if not parts.query and not any(_SLUG_OR_ID.search(segment) for segment in segments):
+        return "section page (no slug or id in the URL)"
     return None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # C0/C1 controls (tab and newline are handled by the callers), bidi embeddings/overrides/isolates
 # (they can make a title render differently from what it says), zero-width space, BOM and the
@@ -24,7 +23,7 @@ def clean_line(text: str | None, max_chars: int | None = None) -> str:
     """One line of text: unsafe characters removed, whitespace collapsed, optionally capped."""
     if not text:
         return ""
-    line = _SPACES.sub(" ", strip_unsafe(unicodedata.normalize("NFC", text))).strip()
+    line = _SPACES.sub(" ", strip_unsafe(text)).strip()
     if max_chars is not None and len(line) > max_chars:
         line = line[:max_chars].rstrip()
     return line

@@ -9,6 +9,7 @@ remains is exactly the page's ``<h1>``.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
@@ -16,16 +17,19 @@ from crawler.extraction.text import alnum_key, clean_line, fold
 
 MAX_TITLE_CHARS = 500
 
-_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»«~/:]|::|//)\s+|\s*[|·•]\s*")
+# Spaced dashes, bars, dots and slashes; a bare "|"; CJK full-width colon and bar ("見出し：新聞").
+_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»«~/:]|::|//)\s+|\s*[|：｜]\s*")
 _PREFIX_SEPARATOR = re.compile(r"^([^:|]{2,40}?):\s+")
 _TRUNCATION_MARKS = ("...", "…")
 _HOST_NOISE = {"www", "m", "amp", "mobile", "edition", "news", "com", "co", "org", "net"}
 _MAX_SITE_SEGMENT_WORDS = 5
+# Longer "site names" are mislabelled headlines (some CMSs fill WebSite.name with the page title).
+_MAX_SITE_NAME_CHARS = 40
 
 
 def site_keys(site_names: Iterable[str], page_url: str) -> set[str]:
     """Comparison keys for the site: its declared names and the labels of its host name."""
-    keys = {alnum_key(name) for name in site_names}
+    keys = {alnum_key(name) for name in site_names if len(name) <= _MAX_SITE_NAME_CHARS}
     host = (urlsplit(page_url).hostname or "").lower()
     labels = [label for label in host.split(".") if label and label not in _HOST_NOISE]
     keys.update(alnum_key(label) for label in labels)
@@ -98,19 +102,32 @@ def _join(segments: list[str], separators: list[str]) -> str:
     return "".join(parts).strip()
 
 
-def choose_title(candidates: Sequence[str | None], keys: set[str], headings: Sequence[str]) -> str:
-    """The first usable candidate after cleaning, lengthened when it is a truncated copy of one.
+def choose_title(
+    candidates: Sequence[str | None],
+    keys: set[str],
+    headings: Sequence[str],
+    fallbacks: Sequence[str | None] = (),
+) -> str:
+    """The headline most sources agree on, lengthened when it is a truncated copy of another.
 
-    ``candidates`` come in order of trust (JSON-LD headline, og:title, feed title, <h1>, <title>).
+    ``candidates`` come in order of trust (JSON-LD headline, og:title, feed title, ``<h1>``);
+    after cleaning, the text the most candidates share wins, ties going to the more trusted.
+    Pages often carry two editorial headlines (an SEO one in JSON-LD, a social one in
+    og:title): agreement with the others, usually the ``<h1>`` the reader sees, picks between
+    them. ``fallbacks`` (the ``<title>``) are used only when no candidate is usable.
     """
     cleaned = [clean_title(candidate, keys, headings) for candidate in candidates if candidate]
     cleaned = [title for title in cleaned if title]
     if not cleaned:
-        return ""
-    chosen = cleaned[0]
+        cleaned = [clean_title(fallback, keys, headings) for fallback in fallbacks if fallback]
+        cleaned = [title for title in cleaned if title]
+        if not cleaned:
+            return ""
+    votes = Counter(fold(title) for title in cleaned)
+    chosen = max(cleaned, key=lambda title: votes[fold(title)])
     stem = fold(chosen.rstrip("".join(_TRUNCATION_MARKS)).rstrip())
     if chosen.endswith(_TRUNCATION_MARKS) or len(chosen) >= 100:
-        for other in cleaned[1:]:
+        for other in cleaned:
             if len(other) > len(chosen) and fold(other).startswith(stem):
                 return other
     return chosen

@@ -1,0 +1,1 @@
+"""Delivery channels: SMTP, the outbox folder and apprise URLs."""

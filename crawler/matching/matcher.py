@@ -1,0 +1,218 @@
+"""The matcher: every watch list compiled into one Aho-Corasick automaton, one scan per field.
+
+Compile time: each distinct term of every list is expanded into its spellings
+(``term_variants``) and each spelling becomes a pattern of the automaton, written as it appears
+in the token stream with a space on both sides (only before a wildcard prefix), so a pattern
+can only match whole words.
+
+Match time: the title and the body are normalised into token streams and scanned once each, so
+the cost grows with the text and the number of hits, hardly with the number of terms. Only the
+lists that contain a term with a hit are then evaluated, and only the matching ones get a
+snippet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from crawler.matching.normalize import is_word, stream_text
+from crawler.matching.query import And, Field, Near, Node, Not, Or, Query, Term, iter_terms
+from crawler.matching.snippets import Hit, build_snippet, locate
+from crawler.matching.variants import term_variants
+
+logger = logging.getLogger(__name__)
+
+FIELD_NAMES = ("title", "body")
+
+
+@dataclass
+class MatchResult:
+    """Why an article matched one watch list, ready to be stored and shown in a digest."""
+
+    watchlist: str
+    clauses: list[str]  # printed top-level alternatives (OR branches) that matched
+    fields: set[str]  # "title" and/or "body": where the evidence was found
+    snippet: str  # about 30 words of the original text around the best hit
+    highlights: list[tuple[int, int]]  # [start, end) offsets of hits in ``snippet``
+    hits: int  # occurrences of matching terms: a simple score
+    terms: list[str] = field(default_factory=list)  # printed terms that were found
+    snippet_field: str = "body"
+
+
+@dataclass
+class _Article:
+    texts: dict[str, str]
+    streams: dict[str, str]
+    hits: dict[int, list[Hit]]
+    located: set[str] = field(default_factory=set)
+
+    def locate(self, field_name: str) -> None:
+        if field_name not in self.located:
+            self.located.add(field_name)
+            in_field = [h for hits in self.hits.values() for h in hits if h.field == field_name]
+            locate(self.streams[field_name], in_field)
+
+
+class Matcher:
+    """Match articles against many watch lists at once.
+
+    >>> matcher = Matcher({"Gaza ceasefire": parse_query('"Gaza ceasefire" OR (Gaza AND truce)')})
+    >>> [r.watchlist for r in matcher.match(title="Truce holds", body="Gaza was calm.")]
+    ['Gaza ceasefire']
+    """
+
+    def __init__(self, watchlists: Mapping[str, Query]) -> None:
+        self._queries = dict(watchlists)
+        self._order = {name: index for index, name in enumerate(self._queries)}
+        self._term_ids: dict[Term, int] = {}
+        self._terms: list[Term] = []
+        self._lists_of_term: list[set[str]] = []
+        patterns: dict[str, dict[int, tuple[int, int]]] = {}
+        for name, query in self._queries.items():
+            for term in iter_terms(query):
+                term_id = self._term_id(term, patterns)
+                self._lists_of_term[term_id].add(name)
+        self._automaton = ahocorasick.Automaton()
+        for pattern, entries in patterns.items():
+            self._automaton.add_word(pattern, (len(pattern), tuple(entries.items())))
+        if patterns:
+            self._automaton.make_automaton()
+        logger.debug(
+            "compiled %d watch lists, %d terms, %d patterns",
+            len(self._queries),
+            len(self._terms),
+            len(patterns),
+        )
+
+    def _term_id(self, term: Term, patterns: dict[str, dict[int, tuple[int, int]]]) -> int:
+        if term in self._term_ids:
+            return self._term_ids[term]
+        term_id = len(self._terms)
+        self._term_ids[term] = term_id
+        self._terms.append(term)
+        self._lists_of_term.append(set())
+        for variant in term_variants(term.words, exact=term.exact, prefix=term.prefix):
+            pattern = " " + " ".join(variant) + ("" if term.prefix else " ")
+            words = sum(map(is_word, variant))
+            patterns.setdefault(pattern, {})[term_id] = (len(variant), words)
+        return term_id
+
+    def match(self, title: str | None = "", body: str | None = "") -> list[MatchResult]:
+        """One result per matching watch list, in the order the lists were given."""
+        texts = {"title": title or "", "body": body or ""}
+        if not self._terms:
+            return []
+        streams = {name: f" {stream_text(text)} " for name, text in texts.items()}
+        hits = self._scan(streams)
+        if not hits:
+            return []
+        candidates = set().union(*(self._lists_of_term[term_id] for term_id in hits))
+        article = _Article(texts, streams, hits)
+        results = []
+        for name in sorted(candidates, key=self._order.__getitem__):
+            result = self._judge(name, self._queries[name], article)
+            if result is not None:
+                results.append(result)
+        return results
+
+    def _scan(self, streams: dict[str, str]) -> dict[int, list[Hit]]:
+        hits: dict[int, list[Hit]] = {}
+        for field_name, stream in streams.items():
+            for end, (length, entries) in self._automaton.iter(stream):
+                start = end - length + 2  # the pattern starts with a space
+                for term_id, (tokens, words) in entries:
+                    hit = Hit(term_id, field_name, start, tokens, words)
+                    hits.setdefault(term_id, []).append(hit)
+        return hits
+
+    def _judge(self, name: str, query: Query, article: _Article) -> MatchResult | None:
+        alternatives = query.children if isinstance(query, Or) else (query,)
+        clauses: list[str] = []
+        evidence: dict[int, Hit] = {}
+        for alternative in alternatives:
+            found = self._evaluate(alternative, article, None)
+            if found is not None:
+                clauses.append(str(alternative))
+                evidence.update((id(hit), hit) for hit in found)
+        if not clauses:
+            return None
+        hits = list(evidence.values())
+        fields = {hit.field for hit in hits}
+        snippet_field = "body" if "body" in fields else "title"
+        shown = [hit for hit in hits if hit.field == snippet_field]
+        article.locate(snippet_field)
+        snippet = build_snippet(
+            article.texts[snippet_field], article.streams[snippet_field], shown
+        )
+        term_ids = dict.fromkeys(hit.term for hit in sorted(hits, key=lambda h: h.start))
+        return MatchResult(
+            watchlist=name,
+            clauses=clauses,
+            fields=fields,
+            snippet=snippet.text,
+            highlights=snippet.highlights,
+            hits=len(hits),
+            terms=[str(self._terms[term_id]) for term_id in term_ids],
+            snippet_field=snippet_field,
+        )
+
+    def _evaluate(self, node: Node, article: _Article, scope: str | None) -> list[Hit] | None:
+        """The hits that make ``node`` true inside ``scope`` (a field or all), or None if false."""
+        match node:
+            case Term():
+                found = [
+                    hit
+                    for hit in article.hits.get(self._term_ids[node], ())
+                    if scope is None or hit.field == scope
+                ]
+                return found or None
+            case And(children):
+                evidence: list[Hit] = []
+                for child in children:
+                    found = self._evaluate(child, article, scope)
+                    if found is None:
+                        return None
+                    evidence.extend(found)
+                return evidence
+            case Or(children):
+                results = [self._evaluate(child, article, scope) for child in children]
+                true = [found for found in results if found is not None]
+                return [hit for found in true for hit in found] if true else None
+            case Not(child):
+                return [] if self._evaluate(child, article, scope) is None else None
+            case Field(name, child):
+                return self._evaluate(child, article, name)
+            case Near(left, right, distance):
+                return self._near(left, right, distance, article, scope)
+        raise TypeError(f"not a query node: {node!r}")
+
+    def _near(
+        self, left: Term, right: Term, distance: int, article: _Article, scope: str | None
+    ) -> list[Hit] | None:
+        lefts = self._evaluate(left, article, scope)
+        rights = self._evaluate(right, article, scope)
+        if lefts is None or rights is None:
+            return None
+        for field_name in {hit.field for hit in lefts}:
+            article.locate(field_name)
+        close = {
+            id(hit): hit
+            for a in lefts
+            for b in rights
+            if _within(a, b, distance)
+            for hit in (a, b)
+        }
+        return list(close.values()) or None
+
+
+def _within(a: Hit, b: Hit, distance: int) -> bool:
+    """Two different occurrences in one paragraph with at most ``distance`` words between."""
+    if a is b or a.field != b.field or a.paragraph != b.paragraph:
+        return False
+    first, second = (a, b) if a.word <= b.word else (b, a)
+    return second.word - (first.word + first.words) <= distance
+

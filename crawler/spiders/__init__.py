@@ -1,0 +1,1 @@
+"""presswatch's spiders: ``source`` crawls one configured news source (``-a source=NAME``)."""

@@ -1,0 +1,565 @@
+"""``presswatch run``: the long-running service that crawls, sends digests and alerts, unattended.
+
+How it fits together:
+
+- **One instance per database.** :class:`~scheduler.lock.ServiceLock` (``flock`` on
+  ``<database>.lock``) is taken first; a second service on the same database exits at once.
+- **APScheduler is only a wake-up timer.** A ``BlockingScheduler`` in the main thread, with a
+  ``MemoryJobStore`` filled from the configuration at every start (and every ``SIGHUP``) under
+  stable ids; nothing is pickled, so a renamed function can never make a job vanish. The database
+  is the truth: which digests are due is worked out from the ledger (:mod:`alerts.due`) whenever
+  a timer fires, so a timer that fires late, twice or not at all changes nothing.
+- **Jobs** (ids in brackets):
+
+  ``crawl:<source>``      every ``interval`` of the source, with jitter; one crawl child process
+                          per run (:func:`scheduler.crawl.run_crawl`), at most
+                          ``max_crawl_processes`` at once; instant alerts after each crawl.
+  ``digest:<watch list>`` a cron trigger per configured local time, in the list's IANA timezone.
+  ``due-check``           every minute and at start: the ledger check for every list, a safety
+                          net for wake-ups APScheduler's cron moves on DST days, and the catch-up
+                          after downtime.
+  ``deliver-pending``     every minute: retry digests whose send failed temporarily.
+  ``retention``           daily: prune old unmatched articles (:mod:`scheduler.retention`).
+
+  ``job_defaults`` sets ``misfire_grace_time=None`` (run however late: APScheduler's default of
+  1 s silently drops a run after a restart or a busy moment), ``coalesce=True`` (several missed
+  runs make one) and ``max_instances=1``. Missed and failed runs are logged by a listener.
+- **Clock watch.** A thread compares wall, boot and monotonic clocks every few seconds
+  (:mod:`scheduler.clock`). After a suspend or a clock step it re-runs the due check at once and
+  pulls in interval jobs that a backward step pushed into the future. It is a thread, not a job,
+  because a job planned on the wall clock is itself delayed by a backward step.
+- **Signals.** Handlers only queue the signal; a control thread acts on it. ``SIGHUP`` reloads the
+  configuration (an invalid one is logged and the running one kept). ``SIGTERM``/``SIGINT`` stop
+  new work, kill running crawl children (their whole process group), let an in-flight digest
+  send finish, and return 0 within ``stop_timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psutil
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_STARTED,
+    JobExecutionEvent,
+    SchedulerEvent,
+)
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.base import STATE_RUNNING
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlite_utils import Database
+
+from config import Config, ConfigError, Source, WatchList, load_config
+from crawler.store import open_database, utcnow
+from scheduler.clock import ClockJump, ClockWatch
+from scheduler.lock import ServiceLock
+from scheduler.status import last_crawl_starts, next_crawl_time
+
+logger = logging.getLogger(__name__)
+
+UTC = ZoneInfo("UTC")
+CRAWL_EXECUTOR = "crawl"
+JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class DatabaseDamaged(RuntimeError):
+    """The archive failed SQLite's integrity check at start; the service refuses to run on it."""
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """Knobs of the service itself (the configuration directory holds everything else).
+
+    The defaults suit a 2-core host; tests and the soak bench shorten the intervals.
+    """
+
+    max_crawl_processes: int = 2
+    due_check_every: timedelta = timedelta(minutes=1)
+    deliver_every: timedelta = timedelta(minutes=1)
+    retention_every: timedelta = timedelta(days=1)
+    retention_first_after: timedelta = timedelta(minutes=10)
+    clock_watch_every: float = 5.0  # seconds
+    crawl_jitter_fraction: float = 0.1
+    crawl_jitter_max: timedelta = timedelta(minutes=1)
+    stop_timeout: float = 25.0  # seconds; systemd's TimeoutStopSec is 30
+
+
+class CatchUpIntervalTrigger(IntervalTrigger):
+    """An interval trigger that, after missed runs, fires once and then carries on from now.
+
+    APScheduler steps through every missed run time before coalescing them; after the clock jumps
+    ten years ahead that is millions of steps for a short interval (apscheduler #526). Skipping to
+    the present keeps the catch-up to one step: a crawl never needs replaying.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        next_time = super().get_next_fire_time(previous_fire_time, now)
+        if previous_fire_time is not None and next_time is not None and next_time < now:
+            return super().get_next_fire_time(None, now)
+        return next_time
+
+
+def digest_trigger(watchlist: WatchList, timezone: str) -> BaseTrigger:
+    """Cron trigger(s) at the list's local digest times, in its IANA timezone.
+
+    On a spring-forward day APScheduler fires a skipped time one DST offset late, and on a
+    fall-back day it fires a repeated time twice. Both are harmless: the trigger only wakes the
+    service, and the ledger decides what is due (the minutely ``due-check`` catches the skipped
+    time at the moment :mod:`alerts.due` says it falls due).
+    """
+    crons = [
+        CronTrigger(hour=moment.hour, minute=moment.minute, timezone=timezone)
+        for moment in sorted(set(watchlist.digest.times))
+    ]
+    return crons[0] if len(crons) == 1 else OrTrigger(crons)
+
+
+def crawl_trigger(
+    source: Source, first_run: datetime, options: ServiceOptions
+) -> CatchUpIntervalTrigger:
+    interval = source.interval.total_seconds()
+    jitter = min(interval * options.crawl_jitter_fraction, options.crawl_jitter_max.total_seconds())
+    return CatchUpIntervalTrigger(
+        seconds=interval, start_date=first_run, jitter=jitter or None, timezone=UTC
+    )
+
+
+class Service:
+    """The scheduler, its jobs, and the signal handling around them.
+
+    ``clock`` gives "now" to everything that consults the ledger or the retention cut-off; tests
+    inject a fake one to step through days, DST changes and outages (see ``check_due``).
+    """
+
+    def __init__(
+        self,
+        config_dir: str | Path | None = None,
+        *,
+        options: ServiceOptions | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.config = load_config(config_dir)
+        self.config_dir = self.config.directory
+        self.database = Path(self.config.settings.database).resolve()
+        self.options = options or ServiceOptions()
+        self.clock = clock
+        self.scheduler = BlockingScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={
+                "default": ThreadPoolExecutor(4),
+                CRAWL_EXECUTOR: ThreadPoolExecutor(self.options.max_crawl_processes),
+            },
+            job_defaults=JOB_DEFAULTS,
+            timezone=UTC,
+        )
+        self.scheduler.add_listener(self._on_job_trouble, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+        self.scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
+        self._signals: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._mail_lock = threading.Lock()  # one sender at a time: due, pending and instant
+        self._active = 0
+        self._active_changed = threading.Condition()
+        self._scheduled: dict[str, tuple[Any, ...]] = {}  # job id -> what its trigger came from
+
+    # ----------------------------------------------------------------------------------------
+    # Running and stopping
+
+    def run(self) -> int:
+        """Run until SIGTERM or SIGINT; return the exit status (0 after a clean stop).
+
+        :raises scheduler.lock.AlreadyRunning: when another service holds the database.
+        :raises DatabaseDamaged: when the archive fails its integrity check.
+        """
+        with ServiceLock(self.database):
+            self._check_database()
+            previous_handlers = self._install_signal_handlers()
+            try:
+                self._schedule_configured_jobs(self.config)
+                self._schedule_housekeeping()
+                self.scheduler.start()  # blocks until the control thread shuts it down
+            finally:
+                for signum, handler in previous_handlers.items():
+                    signal.signal(signum, handler)
+            return self._finish_stop()
+
+    def _check_database(self) -> None:
+        with contextlib.closing(open_database(self.database)) as db:
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+        if verdict != "ok":
+            raise DatabaseDamaged(
+                f"the database {self.database} failed its integrity check ({verdict}); restore a "
+                "backup, or recover it with the sqlite3 shell's .recover command"
+            )
+        logger.info("database %s: integrity ok", self.database)
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        previous = {}
+        for signum in (signal.SIGHUP, *STOP_SIGNALS):
+            # SimpleQueue.put is safe in a signal handler; the control thread does the work.
+            previous[signum] = signal.signal(
+                signum, lambda number, _frame: self._signals.put(number)
+            )
+        return previous
+
+    def _on_started(self, _event: SchedulerEvent) -> None:
+        threading.Thread(target=self._control_loop, name="control", daemon=True).start()
+        threading.Thread(target=self._watch_clock, name="clock-watch", daemon=True).start()
+        logger.info(
+            "presswatch service started (pid %d): %d sources, %d watch lists, database %s",
+            os.getpid(),
+            len(self._job_ids("crawl:")),
+            len(self.config.watchlists),
+            self.database,
+        )
+
+    def _control_loop(self) -> None:
+        while True:
+            signum = self._signals.get()
+            name = signal.Signals(signum).name
+            if signum == signal.SIGHUP:
+                if self._stopping.is_set():
+                    logger.info("received SIGHUP while stopping: ignored")
+                else:
+                    logger.info("received SIGHUP: reloading the configuration")
+                    self.reload()
+                continue
+            logger.info("received %s: stopping", name)
+            self.stop()
+            return
+
+    def stop(self) -> None:
+        """Stop starting jobs, kill running crawls and make :meth:`run` return."""
+        self._stopping.set()
+        self._terminate_crawl_children()
+        if self.scheduler.state == STATE_RUNNING:
+            self.scheduler.shutdown(wait=False)
+
+    def _finish_stop(self) -> int:
+        deadline = time.monotonic() + self.options.stop_timeout
+        with self._active_changed:
+            while self._active and (remaining := deadline - time.monotonic()) > 0:
+                self._active_changed.wait(remaining)
+            unfinished = self._active
+        if unfinished:
+            # A send still talking to a stalled server: leaving now is safe, the ledger row stays
+            # pending and is sent again (same Message-ID) after the restart.
+            logger.error(
+                "%d jobs still running after %.0f s; exiting without them",
+                unfinished,
+                self.options.stop_timeout,
+            )
+            logging.shutdown()
+            os._exit(0)
+        logger.info("presswatch service stopped")
+        return 0
+
+    @contextlib.contextmanager
+    def _activity(self) -> Iterator[bool]:
+        """Count a running job; yields False once stopping, so the job does nothing."""
+        with self._active_changed:
+            self._active += 1
+        try:
+            yield not self._stopping.is_set()
+        finally:
+            with self._active_changed:
+                self._active -= 1
+                self._active_changed.notify_all()
+
+    def _terminate_crawl_children(self) -> None:
+        """SIGTERM each child's process group (the crawl and anything it started), then SIGKILL."""
+        children = psutil.Process().children()
+        own_group = os.getpgrp()
+        for child in children:
+            _signal_process_group(child.pid, own_group, signal.SIGTERM)
+        _gone, alive = psutil.wait_procs(children, timeout=5)
+        for child in alive:
+            _signal_process_group(child.pid, own_group, signal.SIGKILL)
+        if children:
+            logger.info("stopped %d running crawl processes", len(children))
+
+    # ----------------------------------------------------------------------------------------
+    # The schedule
+
+    def _schedule_configured_jobs(self, config: Config) -> dict[str, list[str]]:
+        """Make the crawl and digest jobs match ``config``; return the job ids touched."""
+        wanted = self._wanted_jobs(config)
+        changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+        for job_id in self._job_ids("crawl:") + self._job_ids("digest:"):
+            if job_id not in wanted:
+                self.scheduler.remove_job(job_id)
+                del self._scheduled[job_id]
+                changes["removed"].append(job_id)
+        for job_id, (origin, make_trigger, func, kwargs, executor) in wanted.items():
+            if self._scheduled.get(job_id) == origin:
+                continue
+            trigger = make_trigger()
+            if job_id in self._scheduled:
+                self.scheduler.reschedule_job(job_id, trigger=trigger)
+                changes["changed"].append(job_id)
+            else:
+                self.scheduler.add_job(
+                    func, trigger, id=job_id, name=job_id, kwargs=kwargs, executor=executor
+                )
+                changes["added"].append(job_id)
+            self._scheduled[job_id] = origin
+            logger.info(
+                "scheduled %s: %s, next at %s",
+                job_id,
+                _describe_origin(origin),
+                _format_time(trigger.get_next_fire_time(None, datetime.now(UTC))),
+            )
+        return changes
+
+    def _wanted_jobs(self, config: Config) -> dict[str, tuple[Any, ...]]:
+        """job id -> (origin, trigger factory, function, kwargs, executor) for ``config``."""
+        now = datetime.now(UTC)
+        with contextlib.closing(open_database(self.database)) as db:
+            last_starts = last_crawl_starts(db)
+        wanted: dict[str, tuple[Any, ...]] = {}
+        for source in config.sources:
+            if not source.enabled:
+                continue
+            origin = ("crawl", source.interval)
+            first = next_crawl_time(last_starts.get(source.name), source.interval, now)
+            wanted[f"crawl:{source.name}"] = (
+                origin,
+                lambda source=source, first=first: crawl_trigger(source, first, self.options),
+                self.crawl_job,
+                {"source_name": source.name},
+                CRAWL_EXECUTOR,
+            )
+        for watchlist in config.watchlists:
+            if not watchlist.digest.enabled:
+                continue
+            timezone = config.digest_timezone(watchlist)
+            origin = ("digest", tuple(sorted(set(watchlist.digest.times))), timezone)
+            wanted[f"digest:{watchlist.name}"] = (
+                origin,
+                lambda watchlist=watchlist, timezone=timezone: digest_trigger(watchlist, timezone),
+                self.digest_job,
+                {"watchlist_name": watchlist.name},
+                "default",
+            )
+        return wanted
+
+    def _schedule_housekeeping(self) -> None:
+        now = datetime.now(UTC)
+        options = self.options
+        # next_run_time=now: the ledger check runs first thing after a start (the catch-up).
+        self.scheduler.add_job(
+            self.due_check_job,
+            CatchUpIntervalTrigger(seconds=options.due_check_every.total_seconds(), timezone=UTC),
+            id="due-check",
+            name="due-check",
+            next_run_time=now,
+        )
+        self.scheduler.add_job(
+            self.deliver_job,
+            CatchUpIntervalTrigger(seconds=options.deliver_every.total_seconds(), timezone=UTC),
+            id="deliver-pending",
+            name="deliver-pending",
+            next_run_time=now,
+        )
+        self.scheduler.add_job(
+            self.retention_job,
+            CatchUpIntervalTrigger(
+                seconds=options.retention_every.total_seconds(),
+                start_date=now + options.retention_first_after,
+                timezone=UTC,
+            ),
+            id="retention",
+            name="retention",
+        )
+
+    def _job_ids(self, prefix: str) -> list[str]:
+        return sorted(job_id for job_id in self._scheduled if job_id.startswith(prefix))
+
+    def reload(self) -> bool:
+        """Re-read the configuration and reschedule; keep the running one if it is invalid."""
+        try:
+            config = load_config(self.config_dir)
+        except ConfigError as error:
+            logger.error("configuration reload rejected, keeping the running one: %s", error)
+            return False
+        new_database = Path(config.settings.database).resolve()
+        if new_database != self.database:
+            logger.error(
+                "configuration reload rejected: the database changed from %s to %s; "
+                "restart the service to switch databases",
+                self.database,
+                new_database,
+            )
+            return False
+        self.config = config
+        changes = self._schedule_configured_jobs(config)
+        logger.info(
+            "configuration reloaded: %d sources, %d watch lists; added %s, changed %s, removed %s",
+            len(config.sources),
+            len(config.watchlists),
+            ", ".join(changes["added"]) or "nothing",
+            ", ".join(changes["changed"]) or "nothing",
+            ", ".join(changes["removed"]) or "nothing",
+        )
+        self.scheduler.modify_job("due-check", next_run_time=datetime.now(UTC))
+        return True
+
+    # ----------------------------------------------------------------------------------------
+    # Jobs
+
+    @contextlib.contextmanager
+    def _database(self) -> Iterator[Database]:
+        # A connection per job: sqlite3 connections must not be shared by concurrent threads.
+        db = open_database(self.database, migrate=False)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def crawl_job(self, source_name: str) -> None:
+        """Crawl one source in a child process, then send instant alerts."""
+        from scheduler.crawl import run_crawl
+
+        with self._activity() as go:
+            if not go:
+                return
+            config = self.config
+            # run_crawl logs the outcome and records it in crawl_runs; it never raises for a
+            # failed, hung or killed crawl. Its default wall-clock limit is the configured
+            # cycle_timeout (where the child stops itself) plus a margin for the hard kill.
+            run_crawl(self.config_dir, [source_name])
+            if any(watchlist.instant for watchlist in config.watchlists):
+                self._send_instant()
+
+    def digest_job(self, watchlist_name: str) -> None:
+        self.check_due(watchlists=[watchlist_name])
+
+    def due_check_job(self) -> None:
+        self.check_due()
+
+    def check_due(self, watchlists: list[str] | None = None) -> Any:
+        """Send every digest the ledger says is due now (all lists, or only ``watchlists``)."""
+        import alerts
+
+        with self._activity() as go:
+            if not go:
+                return None
+            with self._mail_lock, self._database() as db:
+                report = alerts.send_due(db, self.config, now=self.clock(), watchlists=watchlists)
+            _log_report("due digests", report)
+            return report
+
+    def deliver_job(self) -> None:
+        import alerts
+
+        with self._activity() as go:
+            if not go:
+                return
+            with self._mail_lock, self._database() as db:
+                report = alerts.deliver_pending(db, self.config, now=self.clock())
+            _log_report("pending deliveries", report)
+
+    def _send_instant(self) -> None:
+        import alerts
+
+        if self._stopping.is_set():
+            return
+        with self._mail_lock, self._database() as db:
+            report = alerts.send_instant(db, self.config, now=self.clock())
+        _log_report("instant alerts", report)
+
+    def retention_job(self) -> None:
+        from scheduler.retention import prune
+
+        with self._activity() as go:
+            if not go:
+                return
+            with self._database() as db:
+                prune(db, now=self.clock(), retention_days=self.config.settings.retention_days)
+
+    # ----------------------------------------------------------------------------------------
+    # Clock jumps and job events
+
+    def _watch_clock(self) -> None:
+        watch = ClockWatch()
+        while not self._stopping.wait(self.options.clock_watch_every):
+            jump = watch.look()
+            if jump is not None:
+                self.on_clock_jump(jump)
+
+    def on_clock_jump(self, jump: ClockJump) -> None:
+        """Re-check the ledger now, and pull in interval jobs a backward step pushed away."""
+        logger.warning("%s: checking for due digests now", jump.describe())
+        if self._stopping.is_set() or self.scheduler.state != STATE_RUNNING:
+            return
+        now = datetime.now(UTC)
+        for job in self.scheduler.get_jobs():
+            if not isinstance(job.trigger, IntervalTrigger) or job.next_run_time is None:
+                continue
+            if job.next_run_time > now + job.trigger.interval:
+                job.modify(next_run_time=now + job.trigger.interval)
+        self.scheduler.modify_job("due-check", next_run_time=now)
+
+    def _on_job_trouble(self, event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_MISSED:
+            logger.warning(
+                "job %s missed its run at %s", event.job_id, _format_time(event.scheduled_run_time)
+            )
+        else:
+            logger.error(
+                "job %s failed: %s: %s",
+                event.job_id,
+                type(event.exception).__name__,
+                event.exception,
+            )
+
+
+def run_service(config_dir: str | Path | None = None, options: ServiceOptions | None = None) -> int:
+    """Build and run the service (``presswatch run``); returns the exit status."""
+    return Service(config_dir, options=options).run()
+
+
+def _signal_process_group(pid: int, own_group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        group = os.getpgid(pid)
+        if group != own_group:
+            os.killpg(group, signum)
+        else:
+            os.kill(pid, signum)
+
+
+def _describe_origin(origin: tuple[Any, ...]) -> str:
+    if origin[0] == "crawl":
+        return f"every {origin[1]}"
+    times = ", ".join(moment.strftime("%H:%M") for moment in origin[1])
+    return f"at {times} {origin[2]}"
+
+
+def _format_time(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else "never"
+
+
+def _log_report(what: str, report: Any) -> None:
+    if report.prepared or report.sent or report.retrying or report.failed:
+        logger.info("%s: %s", what, report)
