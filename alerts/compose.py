@@ -9,14 +9,13 @@ and the previous row's), so a digest re-sent after a crash is rendered the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 from sqlite_utils import Database
 
 from alerts import ledger
 from alerts.channels.base import Outgoing
 from alerts.content import DigestScope, build_context, unsubscribe_mailto
-from alerts.message import body_parts, build_message
+from alerts.message import SharedBody, build_message, shared_body
 from alerts.render import Rendered, render
 from config.loader import Config
 from config.schema import WatchList
@@ -25,7 +24,7 @@ from config.schema import WatchList
 @dataclass(frozen=True)
 class _Content:
     rendered: Rendered
-    parts: tuple[EmailMessage, EmailMessage]
+    body: SharedBody
 
 
 class Composer:
@@ -47,18 +46,16 @@ class Composer:
             until=row.created_at,
         )
         content = self._content(scope)
-        message = None
-        if row.target.is_email:
-            message = self.email(row, content)
-        return Outgoing(row.id, row.recipient, content.rendered, message)
+        data = self.email(row, content) if row.target.is_email else None
+        return Outgoing(row.id, row.recipient, content.rendered, data)
 
     def render_scope(self, scope: DigestScope) -> Rendered:
         return self._content(scope).rendered
 
-    def email(self, row: ledger.DigestRow, content: _Content) -> EmailMessage:
+    def email(self, row: ledger.DigestRow, content: _Content) -> bytes:
         mail = self.config.settings.mail
         return build_message(
-            content.parts,
+            content.body,
             from_address=mail.from_address,
             to=row.recipient,
             subject=content.rendered.subject,
@@ -72,6 +69,6 @@ class Composer:
         content = self._contents.get(key)
         if content is None:
             rendered = render(self.config, build_context(self.db, self.config, scope))
-            content = _Content(rendered, body_parts(rendered))
+            content = _Content(rendered, shared_body(rendered))
             self._contents[key] = content
         return content

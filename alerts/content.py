@@ -4,9 +4,9 @@ The HTML, plain-text and compact (apprise) templates all render the same context
 the ledger's article list and the archive. Every value that came from the web passes through
 :mod:`alerts.sanitize` first; the templates only escape.
 
-Stories: the digest's articles are grouped by ``articles.story_id`` (an article without one is its
-own story). The earliest-published article of a group represents it and the other outlets are
-listed as "also reported by". Stories are ordered newest first by the representative's time.
+Stories come from ``crawler.dedup.stories_for``: one entry per story, represented by its earliest
+publisher among the digest's articles, with every other outlet that ran it listed as "also
+reported by", newest first.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,9 @@ from sqlite_utils import Database
 
 from alerts.sanitize import clip, one_line, safe_url, strip_controls
 from config.loader import Config
-from config.schema import WatchList
+from config.schema import Source, WatchList
+from crawler.dedup.stories import Story, stories_for
+from crawler.health import source_health
 from crawler.store import from_db_time, to_db_time
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,6 @@ HEADLINE_LIMIT = 300
 OUTLET_LIMIT = 100
 SNIPPET_LIMIT = 600
 SUBJECT_HEADLINE_LIMIT = 120
-# A source with no new article over this long (or over the digest window, if longer) "went quiet".
-QUIET_AFTER = timedelta(hours=24)
 FAILED_STATUSES = ("failed", "timeout", "killed")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -67,7 +66,7 @@ def build_context(db: Database, config: Config, scope: DigestScope) -> dict[str,
         "timezone": tz.key,
         "browse_url": safe_url(config.settings.browse.url),
         "health": coverage_health(
-            db, covered_sources(config, scope.watchlist), scope.since, scope.until
+            db, covered_sources(config, scope.watchlist), scope.since, scope.until, tz
         ),
         "unsubscribe": unsubscribe_mailto(config, scope.watchlist.name),
     }
@@ -107,47 +106,40 @@ def local_label(moment: datetime, tz: ZoneInfo) -> str:
 def load_stories(
     db: Database, watchlist: str, article_ids: tuple[int, ...] | list[int], tz: ZoneInfo
 ) -> list[dict[str, Any]]:
-    """The digest's articles as stories, newest first."""
-    rows = db.execute(
-        "SELECT a.id, a.url, a.canonical_url, a.title, a.source, a.published_at,"
-        " a.first_seen_at, a.story_id, m.snippet, m.highlights"
-        " FROM articles a JOIN matches m ON m.article_id = a.id AND m.watchlist = ?"
-        " WHERE a.id IN (SELECT value FROM json_each(?))",
-        [watchlist, json.dumps(list(article_ids))],
-    ).fetchall()
-    groups: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in rows:
-        groups[row[7] if row[7] is not None else -row[0]].append(row)
-    stories = [_story(sorted(group, key=_published_order), tz) for group in groups.values()]
-    stories.sort(key=lambda story: (story["sort_time"], story["id"]), reverse=True)
-    return stories
+    """The digest's articles as stories (``crawler.dedup.stories_for``), newest first."""
+    snippets = {
+        row[0]: (row[1], row[2])
+        for row in db.execute(
+            "SELECT article_id, snippet, highlights FROM matches"
+            " WHERE watchlist = ? AND article_id IN (SELECT value FROM json_each(?))",
+            [watchlist, json.dumps(list(article_ids))],
+        ).fetchall()
+    }
+    return [_story(story, snippets, tz) for story in stories_for(db, article_ids)]
 
 
-def _published_order(row: tuple[Any, ...]) -> tuple[str, int]:
-    return (row[5] or row[6], row[0])
-
-
-def _story(group: list[tuple[Any, ...]], tz: ZoneInfo) -> dict[str, Any]:
-    lead = group[0]
-    article_id, url, canonical_url, title, source, published_at, first_seen_at = lead[:7]
-    shown_time = from_db_time(published_at) or from_db_time(first_seen_at)
-    outlet = one_line(source, OUTLET_LIMIT)
+def _story(
+    story: Story, snippets: dict[int, tuple[str | None, str | None]], tz: ZoneInfo
+) -> dict[str, Any]:
+    lead = story.representative
+    shown_time = from_db_time(lead.published_at) or from_db_time(lead.first_seen_at)
+    outlet = one_line(lead.source, OUTLET_LIMIT)
     also: dict[str, str | None] = {}
-    for other in group[1:]:
-        other_outlet = one_line(other[4], OUTLET_LIMIT)
+    for other in story.others:  # every other outlet that ran the story, earliest first
+        other_outlet = one_line(other.source, OUTLET_LIMIT)
         if other_outlet != outlet and other_outlet not in also:
-            also[other_outlet] = safe_url(other[2]) or safe_url(other[1])
+            also[other_outlet] = safe_url(other.url)
+    snippet, highlights = snippets.get(lead.article_id, (None, None))
     return {
-        "id": article_id,
-        "headline": one_line(title, HEADLINE_LIMIT) or "(untitled)",
-        "url": safe_url(canonical_url) or safe_url(url),
+        "id": lead.article_id,
+        "headline": one_line(lead.title, HEADLINE_LIMIT) or "(untitled)",
+        "url": safe_url(lead.url),
         "outlet": outlet,
         "published": local_label(shown_time, tz) if shown_time else "",
-        "published_is_first_seen": published_at is None,
-        "sort_time": to_db_time(shown_time) if shown_time else "",
-        "snippet": snippet_parts(lead[8], lead[9]),
-        "also": [{"outlet": name, "url": link} for name, link in sorted(also.items())],
-        "article_count": len(group),
+        "published_is_first_seen": lead.published_at is None,
+        "snippet": snippet_parts(snippet, highlights),
+        "also": [{"outlet": name, "url": link} for name, link in also.items()],
+        "article_count": len(story.article_ids),
     }
 
 
@@ -209,28 +201,29 @@ def _clean_parts(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- coverage health -----------------------------------------------------------------------
 
 
-def covered_sources(config: Config, watchlist: WatchList) -> list[str]:
+def covered_sources(config: Config, watchlist: WatchList) -> list[Source]:
     if watchlist.sources:
-        return list(watchlist.sources)
-    return [source.name for source in config.sources if source.enabled]
+        return [config.source(name) for name in watchlist.sources]
+    return [source for source in config.sources if source.enabled]
 
 
 def coverage_health(
-    db: Database, sources: list[str], since: datetime, until: datetime
+    db: Database, sources: list[Source], since: datetime, until: datetime, tz: ZoneInfo
 ) -> dict[str, Any]:
     """Crawl health between two digests: failed sources, quiet sources and skipped pages.
 
-    Computed from ``crawl_runs``. When no sources are configured, the sources that ran count.
+    Failures and skipped pages count the runs between the two digests; whether a source went
+    quiet is ``crawler.health.source_health``'s judgement at the end of the window. With no
+    sources configured, the sources that ran count (and none can be judged quiet).
     """
     runs = db.execute(
-        "SELECT source, status, new, skipped, message, started_at FROM crawl_runs"
+        "SELECT source, status, skipped, message FROM crawl_runs"
         " WHERE started_at >= ? AND started_at < ? ORDER BY started_at",
         [to_db_time(since), to_db_time(until)],
     ).fetchall()
-    names = sources or sorted({run[0] for run in runs})
-    wanted = set(names)
+    wanted = {source.name for source in sources} or {run[0] for run in runs}
     failures: dict[str, dict[str, Any]] = {}
-    for source, status, _new, _skipped, message, _started in runs:
+    for source, status, _skipped, message in runs:
         if source in wanted and status in FAILED_STATUSES:
             entry = failures.setdefault(
                 source, {"source": one_line(source, OUTLET_LIMIT), "failures": 0}
@@ -238,22 +231,17 @@ def coverage_health(
             entry["failures"] += 1
             entry["status"] = status
             entry["detail"] = one_line(message, 200)
-    quiet_since = min(since, until - QUIET_AFTER)
-    productive = {
-        row[0]
-        for row in db.execute(
-            "SELECT DISTINCT source FROM crawl_runs WHERE started_at >= ? AND started_at < ?"
-            " AND status = 'ok' AND new > 0",
-            [to_db_time(quiet_since), to_db_time(until)],
-        ).fetchall()
-    }
+    quiet = [
+        {
+            "source": one_line(health.name, OUTLET_LIMIT),
+            "since": local_label(health.last_new_at, tz) if health.last_new_at else "",
+        }
+        for health in source_health(db, sources, until)
+        if health.quiet and health.name not in failures
+    ]
     return {
         "runs": sum(1 for run in runs if run[0] in wanted),
         "failed": [failures[name] for name in sorted(failures)],
-        "quiet": [
-            one_line(name, OUTLET_LIMIT)
-            for name in names
-            if name not in productive and name not in failures
-        ],
-        "skipped_pages": sum(run[3] or 0 for run in runs if run[0] in wanted),
+        "quiet": quiet,
+        "skipped_pages": sum(run[2] or 0 for run in runs if run[0] in wanted),
     }

@@ -71,14 +71,15 @@ def deliver_pending(
         return report
     ledger.claim(db, rows, now)
     composer = Composer(db, config)
-    for channel_key, group in _by_channel(rows).items():
-        channel = open_channel(config, channel_key)
-        if channel is None:
-            for row in group:
-                _fail(db, row, f"channel {channel_key} is no longer configured", report)
-            continue
-        with channel:
-            _deliver_group(db, config, composer, channel, group, now, report)
+    with ledger.relaxed_durability(db):
+        for channel_key, group in _by_channel(rows).items():
+            channel = open_channel(config, channel_key)
+            if channel is None:
+                for row in group:
+                    _fail(db, row, f"channel {channel_key} is no longer configured", report)
+                continue
+            with channel:
+                _deliver_group(db, config, composer, channel, group, now, report)
     logger.info("digest delivery: %s", report)
     return report
 

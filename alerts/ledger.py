@@ -24,9 +24,10 @@ sends again, with the same Message-ID, once ``next_attempt_at`` has passed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -278,6 +279,23 @@ def claim(db: Database, rows: Sequence[DigestRow], now: datetime) -> None:
             " WHERE id = ? AND status = 'pending'",
             [(to_db_time(now + retry_delay(row.attempts + 1)), row.id) for row in rows],
         )
+
+
+@contextlib.contextmanager
+def relaxed_durability(db: Database) -> Iterator[None]:
+    """Commit delivery outcomes with ``synchronous = NORMAL`` (restored to FULL afterwards).
+
+    Marking a digest sent must follow the server's 250 at once, so it costs one commit per
+    message. In WAL mode a NORMAL commit survives a crash of the process (``kill -9``) and only
+    a power cut can forget the last ones; such a digest is then sent again with the same
+    Message-ID, the at-least-once side of the bargain. The digests and their articles, which
+    must never be lost, are committed before sending with the connection's FULL setting.
+    """
+    db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        db.execute("PRAGMA synchronous = FULL")
 
 
 def mark_sent(db: Database, digest: str, now: datetime) -> None:

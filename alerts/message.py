@@ -5,13 +5,15 @@ MIME-Version and Content-Type. Every header value passes through :func:`one_line
 decoded, then line breaks and control characters removed) even where the caller already cleaned
 it, because a header is the one place where a stray newline changes who receives the mail.
 
-The two body parts depend only on the rendered digest, so :func:`body_parts` builds them once and
-many messages (one per recipient) share them.
+The body depends only on the rendered digest, and flattening a large MIME body is the slowest step
+of building a message, so :func:`shared_body` encodes it once and every recipient's message is its
+own header block (built by :class:`~email.message.EmailMessage`) followed by those shared bytes.
 """
 
 from __future__ import annotations
 
 import email.policy
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -20,19 +22,33 @@ from alerts.render import Rendered
 from alerts.sanitize import one_line
 
 SUBJECT_LIMIT = 250
+POLICY = email.policy.SMTP  # CRLF line endings, as on the wire
 
 
-def body_parts(rendered: Rendered) -> tuple[EmailMessage, EmailMessage]:
-    """The ``text/plain`` and ``text/html`` parts (quoted-printable, UTF-8)."""
-    text_part = EmailMessage(policy=email.policy.SMTP)
-    text_part.set_content(rendered.text, cte="quoted-printable")
-    html_part = EmailMessage(policy=email.policy.SMTP)
-    html_part.set_content(rendered.html, subtype="html", cte="quoted-printable")
-    return text_part, html_part
+@dataclass(frozen=True)
+class SharedBody:
+    """The encoded ``multipart/alternative`` body shared by every recipient of one digest."""
+
+    content_type: str  # with its boundary parameter
+    data: bytes  # everything after the header block
+
+
+def shared_body(rendered: Rendered) -> SharedBody:
+    """Encode the text and HTML parts (quoted-printable, UTF-8) once."""
+    container = EmailMessage(policy=POLICY)
+    container["Content-Type"] = "multipart/alternative"
+    for body, subtype in ((rendered.text, "plain"), (rendered.html, "html")):
+        part = EmailMessage(policy=POLICY)
+        part.set_content(body, subtype=subtype, cte="quoted-printable")
+        del part["MIME-Version"]  # only the top level carries it
+        container.attach(part)
+    flattened = container.as_bytes()  # chooses the boundary and records it in Content-Type
+    _headers, _blank, data = flattened.partition(b"\r\n\r\n")
+    return SharedBody(str(container["Content-Type"]), data)
 
 
 def build_message(
-    parts: tuple[EmailMessage, EmailMessage],
+    body: SharedBody,
     *,
     from_address: str,
     to: str,
@@ -40,18 +56,17 @@ def build_message(
     message_id: str,
     date: datetime,
     unsubscribe: str,
-) -> EmailMessage:
-    """One message to one recipient, sharing ``parts`` (never modified) with other messages."""
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = one_line(from_address, 500)
-    message["To"] = one_line(to, 500)
-    message["Subject"] = one_line(subject, SUBJECT_LIMIT)
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = one_line(message_id, 500)
-    message["List-Unsubscribe"] = f"<{one_line(unsubscribe, 500)}>"
-    message["Auto-Submitted"] = "auto-generated"
-    message["MIME-Version"] = "1.0"
-    message["Content-Type"] = "multipart/alternative"
-    for part in parts:
-        message.attach(part)
-    return message
+) -> bytes:
+    """One message to one recipient, as the bytes handed to the SMTP server."""
+    headers = EmailMessage(policy=POLICY)
+    headers["From"] = one_line(from_address, 500)
+    headers["To"] = one_line(to, 500)
+    headers["Subject"] = one_line(subject, SUBJECT_LIMIT)
+    headers["Date"] = format_datetime(date)
+    headers["Message-ID"] = one_line(message_id, 500)
+    headers["List-Unsubscribe"] = f"<{one_line(unsubscribe, 500)}>"
+    headers["Auto-Submitted"] = "auto-generated"
+    headers["MIME-Version"] = "1.0"
+    headers["Content-Type"] = body.content_type
+    block = b"".join(POLICY.fold_binary(name, value) for name, value in headers.raw_items())
+    return block + b"\r\n" + body.data

@@ -1,10 +1,10 @@
 """Decide what is due and commit it to the ledger, before anything is sent.
 
-For every watch list and every target (each e-mail recipient, each apprise channel) one write
-transaction (``BEGIN IMMEDIATE``) reads the last slot handled, works out what is due
-(:mod:`alerts.due`), selects the matched articles that target has not received yet and records the
-digest with its articles. Two processes preparing at once therefore cannot both claim an article,
-and preparing the same slot twice finds the deterministic row already there.
+For every watch list, one write transaction (``BEGIN IMMEDIATE``) covers all its targets (each
+e-mail recipient, each apprise channel): for each it reads the last slot handled, works out what
+is due (:mod:`alerts.due`), selects the matched articles that target has not received yet and
+records the digest with its articles. Two processes preparing at once therefore cannot both claim
+an article, and preparing the same slot twice finds the deterministic row already there.
 
 Streams: scheduled and catch-up digests form the ``digest`` stream, instant alerts the ``instant``
 stream. Unless the list sets ``instant_and_digest``, each stream skips the articles the other one
@@ -84,8 +84,9 @@ def prepare_due(
         if not watchlist.digest.enabled:
             continue
         timezone = config.digest_timezone(watchlist)
-        for target in targets(watchlist):
-            with write_transaction(db):
+        # One transaction per list: all its targets are recorded together, with one fsync.
+        with write_transaction(db):
+            for target in targets(watchlist):
                 last = ledger.last_period(db, target)
                 due = due_periods(
                     watchlist.digest.times, timezone, parse_period(last) if last else None, now
@@ -124,8 +125,9 @@ def prepare_instant(
     for watchlist in selected_watchlists(config, watchlists):
         if not watchlist.instant:
             continue
-        for target in targets(watchlist):
-            with write_transaction(db):
+        # One transaction per list: all its targets are recorded together, with one fsync.
+        with write_transaction(db):
+            for target in targets(watchlist):
                 articles = ledger.unclaimed_articles(
                     db,
                     target,

@@ -109,31 +109,39 @@ def fill(db, linker: StoryLinker, articles: int, copy_share: float, rng: random.
     return time.perf_counter() - started
 
 
-def timed_links(db, linker: StoryLinker, first_number: int, count: int, rng: random.Random):
-    """Link ``count`` realistic articles one transaction each; return per-article timings."""
-    link_seconds, store_seconds, joined = [], [], 0
+def timed_links(
+    db, linker: StoryLinker, first_number: int, count: int, rng: random.Random
+) -> dict[str, dict[str, list[float]]]:
+    """Link ``count`` articles, one transaction each: half new stories of realistic length,
+    half copies of stored articles. Returns seconds per kind: link() alone, and row + link() +
+    commit."""
+    timings: dict[str, dict[str, list[float]]] = {
+        kind: {"link": [], "store": []} for kind in ("new story", "copy")
+    }
     stored = db.execute("SELECT max(id) FROM articles").fetchone()[0]
     for offset in range(count):
         number = first_number + offset
         seen = to_db_time(START + timedelta(days=400, seconds=offset))
         if offset % 2:
-            # A copy of a random stored article, grown to a realistic length.
+            kind = "copy"
             row = db.execute(
-                "SELECT body FROM articles WHERE id = ?", [rng.randint(1, stored)]
+                "SELECT title, body FROM articles WHERE id = ?", [rng.randint(1, stored)]
             ).fetchone()
-            title, extra = body_for(number, 8)
-            body = copy_of(rng, row[0] + "\n\n" + extra)
+            title, body = row[0], copy_of(rng, row[1])
         else:
+            kind = "new story"
             title, body = body_for(number, rng.randint(6, 12))
         started = time.perf_counter()
         with write_transaction(db):
             article_id = insert_article(db, number, title, body, seen)
             link_started = time.perf_counter()
             story_id = linker.link(article_id, title, body, "en", None, seen)
-            link_seconds.append(time.perf_counter() - link_started)
-        store_seconds.append(time.perf_counter() - started)
-        joined += db["stories"].get(story_id)["articles"] > 1
-    return link_seconds, store_seconds, joined
+            timings[kind]["link"].append(time.perf_counter() - link_started)
+        timings[kind]["store"].append(time.perf_counter() - started)
+        joined = db["stories"].get(story_id)["articles"] > 1
+        if joined != (kind == "copy"):
+            print(f"  note: {kind} article {article_id} {'joined' if joined else 'did not join'}")
+    return timings
 
 
 def rss_mb() -> float:
@@ -215,21 +223,26 @@ def main() -> None:
     }
     print("rows: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
 
-    link_seconds, store_seconds, joined = timed_links(db, linker, 10**8, args.new, rng)
+    timings = timed_links(db, linker, 10**8, args.new, rng)
     rss_after_links = rss_mb()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size_mb = os.path.getsize(path) / 2**20
-    print(f"\n{args.new} new articles of 6-12 paragraphs ({joined} joined a stored story):")
-    for name, values in (
-        ("link() in a transaction", link_seconds),
-        ("row + link() + commit", store_seconds),
-    ):
-        milliseconds = [value * 1000 for value in values]
-        print(
-            f"  {name:24s} mean {statistics.fmean(milliseconds):6.2f} ms  "
-            f"median {statistics.median(milliseconds):6.2f} ms  "
-            f"p95 {percentile(milliseconds, 0.95):6.2f} ms  max {max(milliseconds):6.2f} ms"
+    print(f"\n{args.new} more articles, one transaction each:")
+    for kind, measured in timings.items():
+        words_per_article = (
+            "6-12 paragraphs" if kind == "new story" else "short, a stored one's copy"
         )
+        print(f"  {kind} ({words_per_article}):")
+        for name, label in (
+            ("link", "link() in a transaction"),
+            ("store", "row + link() + commit"),
+        ):
+            milliseconds = [value * 1000 for value in measured[name]]
+            print(
+                f"    {label:24s} mean {statistics.fmean(milliseconds):6.2f} ms  "
+                f"median {statistics.median(milliseconds):6.2f} ms  "
+                f"p95 {percentile(milliseconds, 0.95):6.2f} ms  max {max(milliseconds):6.2f} ms"
+            )
     print(f"  RSS after fill {rss_after_fill:.0f} MB, after timed links {rss_after_links:.0f} MB")
     print(
         f"  database file {size_mb:.0f} MB ({size_mb * 2**20 / counts['articles']:.0f} B per "

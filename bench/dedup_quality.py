@@ -8,8 +8,8 @@ The labelled set is built from the local news web's text generator (tests/newswe
 * hard negatives: market reports from one template, two reports of one event sharing a quote,
   generated articles of the same topic (same sentence templates), the wire story's Arabic
   translation;
-* when ``tests.newsweb.generate_web`` is available, every article of a generated web too, with
-  its ground-truth ``story`` (``web.copies()`` are the positives).
+* every article of a generated web (``tests.newsweb.generate_web``), with its ground-truth
+  ``story``: ``web.copies()`` give positive pairs, all other pairs of the web are negatives.
 
 Every pair of articles is labelled: same story or not. Three predictors run in the same process
 on the same articles:
@@ -21,7 +21,8 @@ on the same articles:
   earlier article (all pairs, no sketch, no bands);
 * **exact pairs**: a pair is "same" when its exact Jaccard similarity reaches the threshold.
 
-    .venv/bin/python bench/dedup_quality.py [--threshold 0.5] [--bases 60] [--seed 1] [--sweep]
+    .venv/bin/python bench/dedup_quality.py [--threshold 0.5] [--bases 60] [--sites 4]
+        [--per-site 100] [--seed 1] [--sweep]
 
 ``--sweep`` also prints precision and recall of exact and MinHash-estimated pair similarity for
 several shingle sizes and thresholds, and the share of positive pairs that become LSH candidates
@@ -48,7 +49,7 @@ from crawler.dedup import minhash
 from crawler.dedup.identity import content_hash
 from crawler.dedup.stories import StoryLinker
 from crawler.store import open_database, to_db_time, write_transaction
-from tests.newsweb import stories, text, words
+from tests.newsweb import generate_web, stories, text, words
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ BOILERPLATE = (
 )
 
 
-def build_samples(seed: int, bases: int) -> list[Sample]:
+def build_samples(seed: int, bases: int, sites: int, articles_per_site: int) -> list[Sample]:
     rng = random.Random(seed)
     samples: list[Sample] = []
     style = text.TextStyle()
@@ -95,7 +96,7 @@ def build_samples(seed: int, bases: int) -> list[Sample]:
                 Sample(f"{story_key}/{kind}", story_key, kind, title, "\n\n".join(edited), "en")
             )
     samples += hard_negatives(rng, style)
-    samples += web_samples(seed)
+    samples += web_samples(seed, sites, articles_per_site)
     return samples
 
 
@@ -155,14 +156,9 @@ def hard_negatives(rng: random.Random, style: text.TextStyle) -> list[Sample]:
     return negatives
 
 
-def web_samples(seed: int) -> list[Sample]:
+def web_samples(seed: int, sites: int, articles_per_site: int) -> list[Sample]:
     """Every article of a generated news web, labelled with its ground-truth story."""
-    try:
-        from tests.newsweb import generate_web
-    except ImportError:
-        print("(tests.newsweb.generate_web is not available: the web's own articles are left out)")
-        return []
-    web = generate_web(seed=seed)
+    web = generate_web(seed=seed, sites=sites, articles_per_site=articles_per_site, now=FIRST_SEEN)
     return [
         Sample(
             f"web:{article.id}",
@@ -228,10 +224,9 @@ def labelled_pairs(samples: list[Sample]) -> list[Pair]:
     translations = [i for i, s in enumerate(samples) if s.kind == "translation"]
     pairs += [Pair(base_of["wire"], i, False, "translation") for i in translations]
     web = [i for i, s in enumerate(samples) if s.kind == "web"]
-    pairs += [
-        Pair(i, j, samples[i].story == samples[j].story, "web")
-        for i, j in itertools.combinations(web, 2)
-    ]
+    for i, j in itertools.combinations(web, 2):
+        same = samples[i].story == samples[j].story
+        pairs.append(Pair(i, j, same, "web copies" if same else "web, other stories"))
     return pairs
 
 
@@ -399,11 +394,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--bases", type=int, default=60, help="generated base stories")
+    parser.add_argument("--sites", type=int, default=4, help="sites of the generated web")
+    parser.add_argument("--per-site", type=int, default=100, help="articles per site of the web")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sweep", action="store_true")
     args = parser.parse_args()
 
-    samples = build_samples(args.seed, args.bases)
+    samples = build_samples(args.seed, args.bases, args.sites, args.per_site)
     pairs = labelled_pairs(samples)
     order = list(range(len(samples)))
     random.Random(args.seed).shuffle(order)

@@ -17,12 +17,14 @@ for ``--naive-seconds`` over as many articles as fit and is reported as MB/s of 
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from crawler.matching import Matcher, Query, Term, parse_query
-from crawler.matching.normalize import stream_text
+from crawler.matching.normalization import stream_text
 from crawler.matching.query import iter_terms
 from crawler.matching.variants import term_variants
 
@@ -38,8 +40,15 @@ GOAL_TIMES_NAIVE = 100.0
 ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهويةىأإآ"
 ARABIC_HARAKAT = "\u064e\u064f\u0650\u0651\u064b"
 HEBREW_LETTERS = "אבגדהוזחטיכלמנסעפצקרשתםןץףך"
-TURKISH_SYLLABLES = ["ı", "ş", "ğ", "ç", "ö", "ü", "ka", "le", "ri", "du", "mı", "se", "tan", "bul"]
-SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ou", "ea")]
+ONSETS = ["", "b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w"]
+ONSETS += ["z", "br", "ch", "cl", "dr", "fl", "gr", "pl", "pr", "sh", "sl", "st", "str", "th", "tr"]
+VOWELS = ["a", "e", "i", "o", "u", "a", "e", "i", "o", "ea", "ou", "y"]
+CODAS = ["", "", "", "", "", "", "b", "ck", "d", "g", "l", "m", "n", "nd", "ng", "nt", "p", "r"]
+CODAS += ["rd", "s", "st", "t", "th", "x"]
+TURKISH_VOWELS = ["a", "e", "ı", "i", "o", "ö", "u", "ü"]
+TURKISH_ONSETS = ["", "b", "c", "ç", "d", "g", "ğ", "k", "l", "m", "n", "s", "ş", "t", "y", "z"]
+FUNCTION_WORDS = 150  # short, very frequent words, about 40% of running text as in English
+CONTENT_WORDS = 100_000
 
 
 @dataclass
@@ -52,46 +61,44 @@ class Article:
         return len(self.title.encode()) + len(self.body.encode())
 
 
+@dataclass
+class Language:
+    function_words: list[str]
+    content_words: list[str]
+    cumulative_weights: list[float]
+
+
 class TextFactory:
-    """Seeded synthetic vocabularies and articles."""
+    """Seeded synthetic languages: a few very frequent short words and a long Zipf tail."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.english = self._vocabulary(30_000, lambda: self._syllable_word(SYLLABLES, 1, 4))
-        self.arabic = self._vocabulary(8_000, lambda: self._letter_word(ARABIC_LETTERS, 2, 7))
-        self.hebrew = self._vocabulary(6_000, lambda: self._letter_word(HEBREW_LETTERS, 2, 6))
-        self.turkish = self._vocabulary(
-            6_000, lambda: self._syllable_word(SYLLABLES + TURKISH_SYLLABLES, 2, 4)
-        )
-        # Zipf-like weights: frequent words first, a long tail of rare ones.
-        self.weights = {
-            name: [1 / (rank + 10) for rank in range(len(words))]
-            for name, words in self.vocabularies().items()
+        english = [o + v + c for o in ONSETS for v in VOWELS for c in CODAS]
+        turkish = [o + v + c for o in TURKISH_ONSETS for v in TURKISH_VOWELS for c in "lmnrkt"]
+        self.languages = {
+            "english": self._language(lambda n: "".join(rng.choices(english, k=n))),
+            "turkish": self._language(lambda n: "".join(rng.choices(turkish, k=n))),
+            "arabic": self._language(lambda n: "".join(rng.choices(ARABIC_LETTERS, k=n + 2))),
+            "hebrew": self._language(lambda n: "".join(rng.choices(HEBREW_LETTERS, k=n + 2))),
         }
 
-    def vocabularies(self) -> dict[str, list[str]]:
-        return {
-            "english": self.english,
-            "arabic": self.arabic,
-            "hebrew": self.hebrew,
-            "turkish": self.turkish,
-        }
-
-    def _vocabulary(self, size: int, make: object) -> list[str]:
-        words: dict[str, None] = {}
-        while len(words) < size:
-            words[make()] = None  # type: ignore[operator]
-        return list(words)
-
-    def _syllable_word(self, syllables: list[str], low: int, high: int) -> str:
-        return "".join(self.rng.choices(syllables, k=self.rng.randint(low, high)))
-
-    def _letter_word(self, letters: str, low: int, high: int) -> str:
-        return "".join(self.rng.choices(letters, k=self.rng.randint(low, high)))
+    def _language(self, make: Callable[[int], str]) -> Language:
+        function_words = list(dict.fromkeys(make(1)[:3] for _ in range(FUNCTION_WORDS * 2)))
+        content: dict[str, None] = {}
+        while len(content) < CONTENT_WORDS:
+            content[make(self.rng.choice((1, 2, 2, 2, 3)))] = None
+        weights = itertools.accumulate(1 / (rank + 10) for rank in range(CONTENT_WORDS))
+        return Language(function_words[:FUNCTION_WORDS], list(content), list(weights))
 
     def words(self, language: str, count: int) -> list[str]:
-        vocabulary = self.vocabularies()[language]
-        return self.rng.choices(vocabulary, weights=self.weights[language], k=count)
+        lexicon = self.languages[language]
+        content = self.rng.choices(
+            lexicon.content_words, cum_weights=lexicon.cumulative_weights, k=count
+        )
+        return [
+            self.rng.choice(lexicon.function_words) if self.rng.random() < 0.4 else word
+            for word in content
+        ]
 
     def sentence(self, language: str) -> str:
         words = self.words(language, self.rng.randint(6, 24))
@@ -105,14 +112,14 @@ class TextFactory:
                 words[index] = word[:1] + self.rng.choice(ARABIC_HARAKAT) + word[1:]
             elif roll < 0.08:
                 words[index] = word.capitalize()
-        ending = self.rng.choice([".", ".", ".", "?", "!", ";"])
+        ending = self.rng.choice([".", ".", ".", "?", "!", ";", ","])
         if language == "arabic":
             ending = self.rng.choice([".", "؟", "،"])
         text = " ".join(words)
         return text[:1].upper() + text[1:] + ending
 
     def article(self, language: str, target_bytes: int) -> Article:
-        title = self.sentence(language).rstrip(".?!;")
+        title = self.sentence(language).rstrip(".?!;,")
         paragraphs: list[str] = []
         size = 0
         while size < target_bytes:
@@ -134,14 +141,14 @@ def build_corpus(factory: TextFactory, megabytes: float) -> list[Article]:
 
 
 def build_phrases(factory: TextFactory, count: int) -> list[str]:
-    """``count`` distinct phrases of one to three words from the rarer half of a vocabulary."""
+    """``count`` distinct phrases of one to three words, none among the 5,000 most common
+    (watch terms are names and topics, rarely everyday words)."""
     phrases: dict[str, None] = {}
     while len(phrases) < count:
         language = factory.rng.choice(["english"] * 8 + ["arabic", "turkish"])
-        vocabulary = factory.vocabularies()[language]
-        rare = vocabulary[len(vocabulary) // 2 :]
-        length = factory.rng.choice([1, 2, 2, 2, 3])
-        phrases[" ".join(factory.rng.sample(rare, length))] = None
+        words = factory.languages[language].content_words[5000:]
+        length = factory.rng.choice([1, 2, 2, 2, 2, 2, 3, 3, 3, 3])
+        phrases[" ".join(factory.rng.sample(words, length))] = None
     return list(phrases)
 
 

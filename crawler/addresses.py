@@ -24,7 +24,7 @@ import logging
 import socket
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from twisted.internet.interfaces import IHostnameResolver, IHostResolution, IResolutionReceiver
 from zope.interface import implementer, provider
@@ -106,13 +106,17 @@ def numeric_host_address(host: str) -> str | None:
     ``getaddrinfo``, and so to the downloader; ``ipaddress`` alone would call them host names.
     """
     host = host.strip("[]")
-    try:
-        results = socket.getaddrinfo(
-            host, None, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
-        )
-    except (OSError, UnicodeError, ValueError):
-        return None
-    return str(results[0][4][0]) if results else None
+    # An IPv6 zone (fe80::1%eth0, percent-encoded as %25eth0) does not change the address.
+    for candidate in dict.fromkeys((host, unquote(host), unquote(host).split("%", 1)[0])):
+        try:
+            results = socket.getaddrinfo(
+                candidate, None, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+            )
+        except (OSError, UnicodeError, ValueError):
+            continue
+        if results:
+            return str(results[0][4][0])
+    return None
 
 
 def resolve_host(host: str, port: int | None = None) -> list[str]:

@@ -67,7 +67,7 @@ def url_decision(
     reference = from_db_time(published_at) or from_db_time(first_seen_at)
     if fetched is None or reference is None or now - reference > refetch_window:
         return "seen"
-    if modified_hint is not None and modified_hint > fetched + timedelta(minutes=1):
+    if modified_hint is not None and modified_hint > fetched:
         return "refetch"
     if now - fetched >= refetch_window / 2:
         return "refetch"

@@ -156,23 +156,35 @@ class FeedEntry:
         return max(dates) if dates else None
 
 
-def parse_feed(body: bytes, url: str, content_type: str | None = None) -> list[FeedEntry]:
+@dataclass(frozen=True)
+class Feed:
+    entries: tuple[FeedEntry, ...]
+    problem: str | None = None  # why the document is malformed, when entries were salvaged
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
     """The entries of an RSS or Atom feed, with absolute http(s) links only.
 
-    :raises DiscoveryError: when the body is not a feed or feedparser fails on it.
+    A feed that is not well-formed XML is read by feedparser's lenient parser; whatever entries
+    it yields are kept, and ``problem`` says what was wrong, to be recorded against the feed.
+
+    :raises DiscoveryError: when the body is not a feed at all or feedparser fails on it.
     """
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
     try:
         parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
-        entries = list(_feed_entries(parsed, url))
+        entries = tuple(_feed_entries(parsed, url))
     except Exception as error:  # feedparser raises assorted errors on mutated input
         raise DiscoveryError(f"feed parser failed: {type(error).__name__}: {error}") from error
     if not entries and not parsed.get("version"):
         reason = parsed.get("bozo_exception") or "no RSS or Atom document found"
         raise DiscoveryError(f"not a feed: {_short(reason)}")
-    return entries
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if isinstance(problem, feedparser.CharacterEncodingOverride | feedparser.NonXMLContentType):
+        problem = None  # a charset or content type label the parser worked around
+    return Feed(entries, f"not well-formed: {_short(problem)}" if problem else None)
 
 
 def _feed_entries(parsed: Any, feed_url: str) -> Iterator[FeedEntry]:
@@ -252,16 +264,17 @@ class SitemapEntry:
 class Sitemap:
     kind: Literal["urlset", "index"]
     entries: tuple[SitemapEntry, ...]
+    problem: str | None = None  # why the document is malformed, when entries were salvaged
 
 
-def _sitemap_parser() -> etree.XMLParser:
+def _sitemap_parser(*, recover: bool) -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
-        recover=True,
+        recover=recover,
         remove_comments=True,
         remove_pis=True,
     )
@@ -270,14 +283,21 @@ def _sitemap_parser() -> etree.XMLParser:
 def parse_sitemap(body: bytes, url: str) -> Sitemap:
     """The entries of an XML sitemap or sitemap index (``.gz`` bodies must be unpacked first).
 
+    A document that is not well-formed is parsed again in lxml's recovery mode; the entries it
+    yields are kept, and ``problem`` says what was wrong, to be recorded against the sitemap.
+
     :raises DiscoveryError: when the body is not a sitemap or cannot be parsed at all.
     """
+    problem = None
     try:
-        root = etree.fromstring(body, parser=_sitemap_parser())
+        root = etree.fromstring(body, parser=_sitemap_parser(recover=False))
+    except etree.XMLSyntaxError as error:
+        problem = f"not well-formed: {_short(error)}"
+        root = _recover_xml(body)
     except Exception as error:  # lxml raises several types on broken input
         raise DiscoveryError(f"XML parser failed: {type(error).__name__}: {error}") from error
     if root is None:
-        raise DiscoveryError("not an XML document")
+        raise DiscoveryError(problem or "not an XML document")
     kind = _local_name(root)
     if kind == "urlset":
         item_tag: Literal["url", "sitemap"] = "url"
@@ -294,7 +314,14 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap:
         entry = _sitemap_entry(element, url)
         if entry is not None:
             entries.append(entry)
-    return Sitemap("urlset" if kind == "urlset" else "index", tuple(entries))
+    return Sitemap("urlset" if kind == "urlset" else "index", tuple(entries), problem)
+
+
+def _recover_xml(body: bytes) -> Any:
+    try:
+        return etree.fromstring(body, parser=_sitemap_parser(recover=True))
+    except Exception as error:  # lxml raises several types on broken input
+        raise DiscoveryError(f"XML parser failed: {type(error).__name__}: {error}") from error
 
 
 def _sitemap_entry(element: Any, sitemap_url: str) -> SitemapEntry | None:
@@ -398,8 +425,7 @@ def _is_section_page(segments: list[str], query: str) -> bool:
     if any(key.lower() not in _PAGE_NUMBER_KEYS or not value.isdigit() for key, value in pairs):
         return False
     return 1 <= len(segments) <= 3 and all(
-        _SECTION_SEGMENT.match(segment) and segment not in _LISTING_SEGMENTS
-        for segment in segments
+        _SECTION_SEGMENT.match(segment) and segment not in _LISTING_SEGMENTS for segment in segments
     )
 
 

@@ -106,13 +106,28 @@ class SourceOffsiteMiddleware(OffsiteMiddleware):
         return request_port(request.url) in allowed_ports
 
     def process_request(self, request: Request) -> None:  # type: ignore[override]
-        # Also called from the request_scheduled signal, where a raise drops the request
-        # without an errback: the meta key lets the spider's request_dropped handler see why.
+        # Unlike Scrapy's filter this one has no exceptions: a retried request carries
+        # dont_filter=True, and so does the redirect it leads to, which would leave the site.
+        spider = self.crawler.spider
+        if spider is None or self.should_follow(request, spider):
+            return
+        host = urlparse_cached(request).hostname or ""
+        if host not in self.domains_seen:
+            self.domains_seen.add(host)
+            logger.info("refused off-site request to %r: %s", host, request.url[:300])
+        self.stats.inc_value("offsite/filtered")
+        raise RefusedOffsite(f"off-site request to {host!r}")
+
+    def request_scheduled(self, request: Request, spider: Spider) -> None:
+        # A redirect off the site is dropped here, when it is scheduled, and no errback hears
+        # of it: tell the spider, so that the crawl run records it.
         try:
-            super().process_request(request)
-        except IgnoreRequest as error:
-            request.meta["presswatch_refusal"] = RefusedOffsite.kind
-            raise RefusedOffsite(str(error)) from None
+            self.process_request(request)
+        except RefusedOffsite:
+            refused = getattr(spider, "request_refused", None)
+            if refused is not None:
+                refused(request, RefusedOffsite.kind)
+            raise
 
 
 def request_port(url: str) -> int | None:

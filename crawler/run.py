@@ -44,6 +44,7 @@ from crawler.store import open_database, utcnow
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+STOP_GRACE_SECONDS = 2.0  # after SIGTERM, before the reactor is stopped regardless
 _ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 
@@ -130,7 +131,7 @@ def run_cycle(
     install_reactor(_ASYNCIO_REACTOR)
     from twisted.internet import reactor
 
-    configure_logging(settings, install_root_handler=True)
+    configure_logging(settings)
     GuardedResolver(reactor, address_policy(settings)).install_on_reactor()
     reactor.getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
     runner = AsyncCrawlerRunner(settings)
@@ -167,6 +168,8 @@ class _Cycle:
         await asyncio.gather(*(self._crawl_one(source, slots) for source in sources))
 
     async def _crawl_one(self, source: Source, slots: asyncio.Semaphore) -> None:
+        # Imported here: the service imports this module (select_sources) and must not load
+        # the extractor and the matcher along with it.
         from crawler.spiders.source import SourceSpider
 
         async with slots:
@@ -203,7 +206,7 @@ def _install_signal_handlers(reactor: Any, runner: AsyncCrawlerRunner) -> None:
     def graceful(signum: int, _frame: Any) -> None:
         signal.signal(signal.SIGTERM, immediate)
         signal.signal(signal.SIGINT, immediate)
-        reactor.callFromThread(_stop_crawlers, runner)
+        reactor.callFromThread(_stop_crawlers, reactor, runner)
 
     def immediate(signum: int, _frame: Any) -> None:
         reactor.callFromThread(_stop_reactor, reactor)
@@ -212,9 +215,16 @@ def _install_signal_handlers(reactor: Any, runner: AsyncCrawlerRunner) -> None:
     signal.signal(signal.SIGINT, graceful)
 
 
-def _stop_crawlers(runner: AsyncCrawlerRunner) -> None:
+def _stop_crawlers(reactor: Any, runner: AsyncCrawlerRunner) -> None:
     logger.info("stopping the crawl: closing every crawler")
+    for crawler in list(runner.crawlers):
+        record_progress = getattr(crawler.spider, "record_progress", None)
+        if record_progress is not None:
+            record_progress("killed", "stopped by a signal")
     asyncio.get_event_loop().create_task(runner.stop())
+    # A graceful close waits for downloads in flight, up to DOWNLOAD_TIMEOUT: do not wait that
+    # long, the counts are already recorded.
+    reactor.callLater(STOP_GRACE_SECONDS, _stop_reactor, reactor)
 
 
 def _stop_reactor(reactor: Any) -> None:

@@ -3,8 +3,9 @@
 A small Flask app served by waitress. Pages (stable URLs, which the digests link to):
 
 * ``/`` the watch lists, with their recent match counts;
-* ``/watchlist/<name>?days=N`` a watch list's recent matches grouped by story: the outlets that
-  ran it, when presswatch first saw it, and a timeline of who published when;
+* ``/watchlist/<name>?days=N`` (or ``?since=<ISO time>``, a digest's period) a watch list's
+  recent matches grouped by story: the outlets that ran it, when presswatch first saw it, and a
+  timeline of who published when;
 * ``/search?q=<query>&days=N`` full-text search with the watch-list query language;
 * ``/article/<id>?q=<query>`` one article's extracted text with the matched terms highlighted,
   its metadata, a link to the original and the other outlets of its story;
@@ -137,7 +138,7 @@ def create_app(config: Config, *, token: str | None = None, loopback_only: bool 
     app.jinja_env.autoescape = True
     timezone = ZoneInfo(config.settings.timezone)
     app.jinja_env.filters["when"] = lambda text: format_time(text, timezone)
-    archive = _Archive(config.settings.database)
+    archive = ArchiveReader(config.settings.database)
     security_headers = _security_headers(app)
     trusted_hosts = _trusted_hosts(config) if loopback_only else None
 
@@ -186,14 +187,16 @@ def create_app(config: Config, *, token: str | None = None, loopback_only: bool 
             listed = config.watchlist(name)
         except KeyError:
             abort(404, f"There is no watch list called {name!r}.")
-        days = _days_argument(DEFAULT_DAYS) or DEFAULT_DAYS
-        page = archive.watchlist_page(listed.name, _since(days))
+        since = _since_argument()
+        days = None if since else _days_argument(DEFAULT_DAYS) or DEFAULT_DAYS
+        page = archive.watchlist_page(listed.name, since or _since(days or DEFAULT_DAYS))
         return render_template(
             "browse/watchlist.html",
             name=listed.name,
             query=listed.query,
             days=days,
-            day_choices=_with_choice(DAY_CHOICES, days),
+            since=since,
+            day_choices=_with_choice(DAY_CHOICES, days) if days else DAY_CHOICES,
             **page,
         )
 
@@ -294,6 +297,18 @@ def _days_argument(default: int | None) -> int | None:
     return min(days, MAX_DAYS)
 
 
+def _since_argument() -> str | None:
+    """``?since=`` as a database time: an ISO 8601 time with its offset (a digest's period)."""
+    text = request.args.get("since", "").strip()
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "+")) if text else None
+    except ValueError:
+        abort(400, "since must be an ISO 8601 time with an offset, e.g. 2026-11-24T07:00+02:00.")
+    if moment is not None and moment.tzinfo is None:
+        abort(400, "since needs a UTC offset, e.g. 2026-11-24T07:00Z.")
+    return to_db_time(moment) if moment else None
+
+
 def _since(days: float) -> str:
     return to_db_time(utcnow() - timedelta(days=days))
 
@@ -323,15 +338,25 @@ def marked(text: str, spans: Iterable[Sequence[int]]) -> Markup:
     """``text`` escaped, with each ``[start, end)`` span wrapped in ``<mark>``."""
     pieces: list[str] = []
     position = 0
-    for start, end in sorted((int(s), int(e)) for s, e in spans):
-        start, end = max(start, position), min(end, len(text))
-        if start >= end:
-            continue
+    for start, end in _merged(spans, len(text)):
         pieces.append(escape(text[position:start]))
         pieces.append(Markup("<mark>%s</mark>") % text[start:end])
         position = end
     pieces.append(escape(text[position:]))
     return Markup("").join(pieces)
+
+
+def _merged(spans: Iterable[Sequence[int]], length: int) -> list[tuple[int, int]]:
+    """Spans clipped to ``[0, length)``, sorted, with overlapping ones joined."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted((max(int(s), 0), min(int(e), length)) for s, e in spans):
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def http_link(url: str | None) -> str | None:
@@ -386,7 +411,7 @@ class _Hit:
     snippet: Markup
 
 
-class _Archive:
+class ArchiveReader:
     """The queries behind the pages, each on this thread's read-only connection."""
 
     def __init__(self, path: Path) -> None:
@@ -496,19 +521,21 @@ class _Archive:
         last_runs = {
             row[0]: _LastRun(*row[1:])
             for row in self.db.execute(
-                "SELECT source, requests, new, skipped, errors, finished_at FROM crawl_runs"
+                "SELECT source, requests, new, skipped, errors FROM crawl_runs"
                 " WHERE id IN (SELECT max(id) FROM crawl_runs WHERE status != 'running'"
                 " GROUP BY source)"
             ).fetchall()
         }
+        # From the runs' counts, not from articles: reading the source column of thousands of
+        # article rows means reading past their bodies.
         stored = dict(
             self.db.execute(
-                "SELECT source, count(*) FROM articles WHERE first_seen_at >= ? GROUP BY source",
+                "SELECT source, sum(new) FROM crawl_runs WHERE started_at >= ? GROUP BY source",
                 [to_db_time(now - timedelta(days=DEFAULT_DAYS))],
             ).fetchall()
         )
         rows = [
-            _SourceRow(health, last_runs.get(health.name), stored.get(health.name, 0))
+            _SourceRow(health, last_runs.get(health.name), stored.get(health.name) or 0)
             for health in source_health(self.db, config.sources, now)
         ]
         return {
@@ -525,7 +552,6 @@ class _LastRun:
     new: int
     skipped: int
     errors_json: str | None
-    finished_at: str | None
 
     @property
     def errors(self) -> list[tuple[str, int]]:
@@ -543,7 +569,7 @@ class _LastRun:
 class _SourceRow:
     health: SourceHealth
     last_run: _LastRun | None
-    stored: int  # articles first seen in the last DEFAULT_DAYS days
+    new: int  # new articles found by the runs of the last DEFAULT_DAYS days
 
 
 def _story_view(story: Story, snippets: dict[int, Markup]) -> _StoryView:
@@ -684,6 +710,8 @@ def highlighted(text: str, terms: Matcher | None) -> Markup:
 
 def _term_spans(text: str, terms: Matcher) -> list[tuple[int, int]]:
     words = list(_WORD.finditer(text))
+    if not words:
+        return []
     spans: list[tuple[int, int]] = []
     step = WINDOW_WORDS - WINDOW_OVERLAP
     for first in range(0, max(len(words) - WINDOW_OVERLAP, 1), step):

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from typing import IO, Any, Literal
 import psutil
 
 from config import ConfigError, load_config
+from config.schema import Source
 from crawler import crawlstate
 from crawler.run import select_sources
 from crawler.store import open_database, utcnow
@@ -121,13 +123,37 @@ def run_crawl(
         if time_limit is not None
         else (crawl.cycle_timeout.total_seconds() + TIME_LIMIT_MARGIN)
     )
-    db = open_database(config.settings.database)
+    try:
+        result = _crawl_in_child(
+            config_dir,
+            config.settings.database,
+            selected,
+            limit,
+            crawl.memory_limit_mb * MEMORY_KILL_FACTOR,
+            started,
+        )
+    except (OSError, sqlite3.Error) as error:
+        # The archive cannot be opened or written, or the child cannot be started.
+        logger.error("crawl not run: %s", error)
+        return _not_started(started, f"crawl not run: {error}")
+    _log_result(result)
+    return result
+
+
+def _crawl_in_child(
+    config_dir: Path,
+    database: Path,
+    sources: list[Source],
+    limit: float,
+    memory_limit_mb: float,
+    started: float,
+) -> CrawlResult:
+    db = open_database(database)
     try:
         now = utcnow()
-        run_ids = {source.name: crawlstate.start_run(db, source.name, now) for source in selected}
-        command = _child_command(config_dir, run_ids)
+        run_ids = {source.name: crawlstate.start_run(db, source.name, now) for source in sources}
         with tempfile.TemporaryFile() as log:
-            outcome = _run_child(command, log, limit, crawl.memory_limit_mb * MEMORY_KILL_FACTOR)
+            outcome = _run_child(_child_command(config_dir, run_ids), log, limit, memory_limit_mb)
             log_tail = _tail(log)
         message = _close_leftover_runs(db, list(run_ids.values()), outcome, limit, log_tail)
         runs = {
@@ -135,7 +161,7 @@ def run_crawl(
         }
     finally:
         db.close()
-    result = CrawlResult(
+    return CrawlResult(
         status=_cycle_status(outcome, runs),
         sources=runs,
         duration=time.monotonic() - started,
@@ -145,8 +171,6 @@ def run_crawl(
         message=message,
         log_tail=log_tail,
     )
-    _log_result(result)
-    return result
 
 
 def _child_command(config_dir: Path, run_ids: dict[str, int]) -> list[str]:

@@ -80,6 +80,7 @@ UTC = ZoneInfo("UTC")
 CRAWL_EXECUTOR = "crawl"
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+CRAWL_STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL to a crawl child at stop
 
 
 class DatabaseDamaged(RuntimeError):
@@ -196,6 +197,7 @@ class Service:
             self._check_database()
             previous_handlers = self._install_signal_handlers()
             try:
+                self.rematch()
                 self._schedule_configured_jobs(self.config)
                 self._schedule_housekeeping()
                 self.scheduler.start()  # blocks until the control thread shuts it down
@@ -250,18 +252,22 @@ class Service:
             return
 
     def stop(self) -> None:
-        """Stop starting jobs, kill running crawls and make :meth:`run` return."""
+        """Stop starting jobs and make :meth:`run` return (it then ends the running crawls)."""
         self._stopping.set()
-        self._terminate_crawl_children()
         if self.scheduler.state == STATE_RUNNING:
             self.scheduler.shutdown(wait=False)
 
     def _finish_stop(self) -> int:
+        """Stop crawl children, let other running jobs finish, and give up at ``stop_timeout``."""
         deadline = time.monotonic() + self.options.stop_timeout
+        signalled: dict[int, float] = {}  # crawl child pid -> when it got SIGTERM
         with self._active_changed:
-            while self._active and (remaining := deadline - time.monotonic()) > 0:
-                self._active_changed.wait(remaining)
+            while self._active and time.monotonic() < deadline:
+                self._stop_crawl_children(signalled)
+                self._active_changed.wait(min(0.5, max(0.0, deadline - time.monotonic())))
             unfinished = self._active
+        if signalled:
+            logger.info("stopped %d running crawl processes", len(signalled))
         if unfinished:
             # A send still talking to a stalled server: leaving now is safe, the ledger row stays
             # pending and is sent again (same Message-ID) after the restart.
@@ -275,6 +281,22 @@ class Service:
         logger.info("presswatch service stopped")
         return 0
 
+    def _stop_crawl_children(self, signalled: dict[int, float]) -> None:
+        """SIGTERM each crawl child's process group, and SIGKILL it after a grace period.
+
+        Checked again on every pass, because a crawl job that was starting when the stop came
+        may start its child afterwards. The children are never waited for here: the crawl
+        job's own ``run_crawl`` reaps its child and records the run as killed.
+        """
+        own_group = os.getpgrp()
+        now = time.monotonic()
+        for child in psutil.Process().children():
+            first = signalled.setdefault(child.pid, now)
+            if first == now:
+                _signal_process_group(child.pid, own_group, signal.SIGTERM)
+            elif now - first > CRAWL_STOP_GRACE:
+                _signal_process_group(child.pid, own_group, signal.SIGKILL)
+
     @contextlib.contextmanager
     def _activity(self) -> Iterator[bool]:
         """Count a running job; yields False once stopping, so the job does nothing."""
@@ -286,18 +308,6 @@ class Service:
             with self._active_changed:
                 self._active -= 1
                 self._active_changed.notify_all()
-
-    def _terminate_crawl_children(self) -> None:
-        """SIGTERM each child's process group (the crawl and anything it started), then SIGKILL."""
-        children = psutil.Process().children()
-        own_group = os.getpgrp()
-        for child in children:
-            _signal_process_group(child.pid, own_group, signal.SIGTERM)
-        _gone, alive = psutil.wait_procs(children, timeout=5)
-        for child in alive:
-            _signal_process_group(child.pid, own_group, signal.SIGKILL)
-        if children:
-            logger.info("stopped %d running crawl processes", len(children))
 
     # ----------------------------------------------------------------------------------------
     # The schedule
@@ -413,6 +423,7 @@ class Service:
             )
             return False
         self.config = config
+        self.rematch()
         changes = self._schedule_configured_jobs(config)
         logger.info(
             "configuration reloaded: %d sources, %d watch lists; added %s, changed %s, removed %s",
@@ -436,6 +447,17 @@ class Service:
             yield db
         finally:
             db.close()
+
+    def rematch(self) -> None:
+        """Match the archive against new or edited watch lists, before their first digest."""
+        from crawler.archive import rematch_archive
+
+        try:
+            with self._database() as db:
+                rematch_archive(db, self.config, now=self.clock())
+        except Exception:
+            # The lists are still matched from the next crawl on; the service carries on.
+            logger.exception("re-matching the archive against the watch lists failed")
 
     def crawl_job(self, source_name: str) -> None:
         """Crawl one source in a child process, then send instant alerts."""
@@ -561,5 +583,6 @@ def _format_time(moment: datetime | None) -> str:
 
 
 def _log_report(what: str, report: Any) -> None:
+    # alerts logs each delivery itself; this line adds what was prepared, for debugging.
     if report.prepared or report.sent or report.retrying or report.failed:
-        logger.info("%s: %s", what, report)
+        logger.debug("%s: %s", what, report)

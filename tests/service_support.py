@@ -179,6 +179,10 @@ class ServiceProcess:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
         self._reader.join(timeout=5)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+        # Captured by pytest and shown only when the test fails.
+        print(f"--- log of service pid {self.pid} ---\n{self.log}")
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, what: str, poll: float = 0.2) -> Any:

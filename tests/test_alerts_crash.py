@@ -1,4 +1,4 @@
-"""A sending process killed with SIGKILL mid-send, then restarted: nothing lost, no silent duplicate.
+"""A sender killed with SIGKILL mid-send, then restarted: nothing lost, no silent duplicate.
 
 A child process delivers the ledger's pending digests to an aiosmtpd server whose DATA handler
 blocks until the test has killed the child. Two windows are tested:
@@ -24,6 +24,8 @@ import pytest
 
 import alerts
 from alerts.prepare import prepare_due
+from config.loader import Config
+from config.schema import Settings, WatchList
 from tests.smtp_faults import RecordingHandler, smtp_server
 
 NOW = datetime(2026, 11, 25, 6, 5, tzinfo=UTC)
@@ -51,22 +53,48 @@ alerts.deliver_pending(db, config, now=datetime.fromisoformat(spec["now"]))
 """
 
 
-def start_child(world, config) -> subprocess.Popen[bytes]:
-    spec = {
+def configuration(world, port: int) -> tuple[Config, dict[str, object]]:
+    """The Config for this test and the raw tables the child builds the same Config from."""
+    tables = {
         "directory": str(world.folder),
-        "database": str(world.folder / "presswatch.db"),
-        "settings": config.settings.model_dump(mode="json", by_alias=True),
-        "watchlists": [w.model_dump(mode="json") for w in config.watchlists],
-        "now": NOW.isoformat(),
+        "settings": {
+            "timezone": "Europe/Berlin",
+            "mail": {
+                "from": "presswatch <alerts@example.org>",
+                "smtp": {"host": "127.0.0.1", "port": port, "security": "none", "timeout": "10s"},
+            },
+        },
+        "watchlists": [{"name": "Gaza", "query": "gaza", "recipients": RECIPIENTS}],
     }
+    config = Config(
+        world.folder,
+        Settings.model_validate(tables["settings"]),
+        (),
+        tuple(WatchList.model_validate(table) for table in tables["watchlists"]),
+    )
+    return config, tables
+
+
+def start_child(world, tables: dict[str, object]) -> subprocess.Popen[bytes]:
+    spec = {**tables, "database": str(world.folder / "presswatch.db"), "now": NOW.isoformat()}
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, json.dumps(spec)],
         cwd=REPO,
         env=environment,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def wait_for_data(handler: RecordingHandler, child: subprocess.Popen[bytes]) -> None:
+    """Until the child is inside DATA; fail at once if it died for another reason."""
+    for _ in range(300):
+        if handler.data_started.wait(timeout=0.1):
+            return
+        if child.poll() is not None:
+            pytest.fail(f"the sending child exited early: {child.stderr.read().decode()}")
+    pytest.fail("the sending child never reached DATA")
 
 
 @pytest.mark.parametrize("accepted_before_kill", [False, True], ids=["before-250", "after-250"])
@@ -77,21 +105,17 @@ def test_sigkill_during_send_then_restart(alerts_world, accepted_before_kill):
     release = threading.Event()
     handler = RecordingHandler(hold_data=release, record_before_hold=accepted_before_kill)
     with smtp_server(handler) as port:
-        config = world.config(
-            {"recipients": RECIPIENTS},
-            smtp={"host": "127.0.0.1", "port": port, "security": "none", "timeout": "10s"},
-        )
+        config, tables = configuration(world, port)
         prepare_due(world.db, config, now=NOW)  # the ledger holds three pending digests
-        child = start_child(world, config)
-        try:
-            assert handler.data_started.wait(timeout=20), child.stderr.read()
-            child.send_signal(signal.SIGKILL)
-            assert child.wait(timeout=10) == -signal.SIGKILL
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-            release.set()
+        with start_child(world, tables) as child:  # closes its pipes and reaps it
+            try:
+                wait_for_data(handler, child)
+                child.send_signal(signal.SIGKILL)
+                assert child.wait(timeout=10) == -signal.SIGKILL
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                release.set()
 
         rows = world.digests()
         assert [row["status"] for row in rows] == ["pending"] * 3  # nothing was marked sent

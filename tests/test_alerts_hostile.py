@@ -238,7 +238,7 @@ def audit_html(html: str) -> Audit:
     assert re.search(r"<\s*(script|form|iframe|svg|img)\b", html, re.IGNORECASE) is None
     names = {name.lower() for name, _value in audit.attributes}
     assert not [name for name in names if name.startswith("on")]
-    assert names <= {"href", "style", "class", "lang", "charset", "name", "content"}
+    assert names <= {"href", "style", "class", "lang", "charset", "name", "content", "dir"}
     for name, value in audit.attributes:
         if name == "href":
             assert urlsplit(value).scheme in ("http", "https", "mailto"), value

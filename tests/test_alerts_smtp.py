@@ -117,6 +117,8 @@ def test_digest_reaches_each_recipient_with_every_article_once(alerts_world, han
     ids = fill_archive(world)
     world.add_run("Wire One", "failed", NOW - timedelta(hours=3), message="HTTP 503\r\nretry")
     world.add_run("Daily Two", "ok", NOW - timedelta(hours=2), new=4, skipped=7)
+    world.add_run("Times Three", "ok", NOW - timedelta(hours=30), new=2)  # nothing new since
+    world.add_run("Times Three", "ok", NOW - timedelta(hours=1))
     config = world.config(
         {"recipients": RECIPIENTS, "digest": {"times": ["07:00"]}},
         smtp=smtp_settings(port),
@@ -176,7 +178,7 @@ def test_digest_reaches_each_recipient_with_every_article_once(alerts_world, han
         assert "Wed 25 Nov 2026, 07:05 CET" in text  # times in the list's timezone
         # The footer: failed and quiet sources, skipped pages, and the archive link.
         assert "Wire One: 1 failed crawl (last: failed, HTTP 503 retry)" in text
-        assert "No new articles for a day or more: Times Three" in text
+        assert "Times Three went quiet: nothing new since Tue 24 Nov 2026, 01:05 CET." in text
         assert "7 pages skipped." in text
         assert "See all 6 stories in the archive: <https://archive.example.org/lists/gaza>" in text
         assert links.hrefs[-2:] == [
@@ -375,3 +377,90 @@ def test_empty_digest_is_not_sent_unless_asked(alerts_world, handler, port):
     assert (
         "No new stories matched this watch list." in item.message.get_body(("plain",)).get_content()
     )
+
+
+def self_signed_certificate(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 signed by nobody any client trusts; (cert, key) paths."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["untrusted-cert", "trusted-cert"])
+def test_starttls_verifies_the_certificate_before_logging_in(
+    alerts_world, tmp_path, monkeypatch, trusted
+):
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    world = alerts_world
+    world.add_article(NOW - timedelta(hours=1))
+    cert, key = self_signed_certificate(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    logins: list[tuple[str, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login.decode(), auth_data.password))
+        return AuthResult(success=True)
+
+    if trusted:
+        monkeypatch.setenv("SSL_CERT_FILE", cert)  # what create_default_context() trusts
+    handler = RecordingHandler()
+    with smtp_server(
+        handler,
+        tls_context=server_tls,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=authenticator,
+    ) as port:
+        smtp = {
+            **smtp_settings(port),
+            "security": "starttls",
+            "username": "presswatch",
+            "password": "hunter2",
+        }
+        config = world.config({"recipients": RECIPIENTS[:1]}, smtp=smtp)
+        report = alerts.send_due(world.db, config, now=NOW)
+
+    (row,) = world.digests()
+    if trusted:
+        assert report.sent == [row["id"]] and len(handler.received) == 1
+        assert logins == [("presswatch", b"hunter2")]
+    else:
+        assert report.retrying == [row["id"]] and handler.received == []
+        assert "CERTIFICATE_VERIFY_FAILED" in row["last_error"]
+        assert logins == []  # the password never left the client

@@ -72,7 +72,7 @@ ENTITIES = b"""<?xml version="1.0"?>
 
 
 def test_rss_entries_with_absolute_http_links_dates_and_authors():
-    entries = parse_feed(RSS, f"{BASE}/rss.xml", "application/rss+xml")
+    entries = parse_feed(RSS, f"{BASE}/rss.xml", "application/rss+xml").entries
 
     assert [entry.url for entry in entries] == [
         f"{BASE}/2024/05/12/talks-resume.html",
@@ -87,7 +87,7 @@ def test_rss_entries_with_absolute_http_links_dates_and_authors():
 
 
 def test_atom_entry_uses_alternate_link_and_newest_date():
-    (entry,) = parse_feed(ATOM, f"{BASE}/atom.xml")
+    (entry,) = parse_feed(ATOM, f"{BASE}/atom.xml").entries
 
     assert entry.url == f"{BASE}/world/border-reopens-123456"
     assert entry.published == datetime(2024, 5, 12, 6, 0, tzinfo=UTC)
@@ -108,12 +108,15 @@ def test_non_feeds_raise_discovery_error(body):
 
 def test_feed_entities_are_not_expanded_and_no_file_is_read():
     hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else ""
-    feed = ENTITIES.replace(b"<ROOT>", b'<rss version="2.0"><channel><item><title>&d;</title>'
-                            b"<link>http://news.example/a-b-c-d-e</link><description>&secret;"
-                            b"</description></item></channel></rss><ROOT>")
+    feed = ENTITIES.replace(
+        b"<ROOT>",
+        b'<rss version="2.0"><channel><item><title>&d;</title>'
+        b"<link>http://news.example/a-b-c-d-e</link><description>&secret;"
+        b"</description></item></channel></rss><ROOT>",
+    )
     started = time.monotonic()
     try:
-        entries = parse_feed(feed, f"{BASE}/rss.xml")
+        entries = parse_feed(feed, f"{BASE}/rss.xml").entries
     except DiscoveryError:
         entries = []
     assert time.monotonic() - started < 1
@@ -212,9 +215,11 @@ def _mutations(document: bytes, rng: random.Random, count: int) -> list[bytes]:
     return mutated
 
 
-@pytest.mark.parametrize("parse, document", [(parse_feed, RSS), (parse_feed, ATOM),
-                                             (parse_sitemap, URLSET), (parse_sitemap, INDEX)],
-                         ids=["rss", "atom", "urlset", "index"])
+@pytest.mark.parametrize(
+    "parse, document",
+    [(parse_feed, RSS), (parse_feed, ATOM), (parse_sitemap, URLSET), (parse_sitemap, INDEX)],
+    ids=["rss", "atom", "urlset", "index"],
+)
 def test_mutated_documents_only_ever_raise_discovery_error(parse, document):
     rng = random.Random(20241125)
     outcomes = {"parsed": 0, "rejected": 0}

@@ -139,6 +139,10 @@ def test_other_parameters_keep_their_values_and_order_is_ignored() -> None:
         "http://",
         "http://[::1",
         "http://example.com:99999/",
+        "http://\\/",
+        "http://exa mple.com/a",
+        "http://a..b/",
+        "http://<script>/",
         "",
     ],
 )
@@ -230,6 +234,7 @@ def test_database_refuses_a_second_article_with_the_same_key(tmp_path: Path) -> 
         ("https://bücher.de/a", "https://www.xn--bcher-kva.de/b", True),
         ("https://example.com/a", "ftp://example.com/a", False),
         ("https://example.com/a", "not a url", False),
+        ("http://\\/a", "http://\\/b", False),
     ],
 )
 def test_same_site_compares_registrable_domains(url_a: str, url_b: str, same: bool) -> None:
@@ -280,3 +285,24 @@ def test_preferred_url(
     page: str, rel_canonical: str | None, og_url: str | None, expected: str
 ) -> None:
     assert preferred_url(page, rel_canonical, og_url) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.builds(
+            "http{}://{}/{}".format,
+            st.sampled_from(["", "s"]),
+            st.text(max_size=30),
+            st.text(max_size=30),
+        ),
+    )
+)
+def test_any_text_gives_a_key_or_invalid_url_error(text: str) -> None:
+    try:
+        key = url_key(text)
+    except InvalidUrlError:
+        return
+    assert key.startswith("https://")
+    assert url_key(key) == key

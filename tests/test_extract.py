@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from crawler.discovery import FeedEntry
 from crawler.extract import ExtractedArticle, NotAnArticle, extract_article
 from crawler.extraction.body import _reconcile_with_article_body
 from crawler.extraction.dates import to_utc
@@ -84,6 +85,29 @@ def test_clean_title_removes_site_names_only(
     assert clean_title(raw, site_keys(site_names, url), headings) == expected
 
 
+def test_title_without_letters_is_unusable() -> None:
+    assert clean_title(" | - | ", set(), []) == ""
+
+
+@pytest.mark.parametrize(
+    ("jsonld", "og", "h1", "expected"),
+    [
+        ("SEO headline", "Social headline", "Social headline", "Social headline"),
+        ("SEO headline", "Social headline", "SEO headline", "SEO headline"),
+        ("SEO headline", "Social headline", "Third headline", "SEO headline"),
+    ],
+)
+def test_title_sources_that_agree_win(jsonld: str, og: str, h1: str, expected: str) -> None:
+    assert choose_title([jsonld, og, None, h1], set(), [h1]) == expected
+
+
+def test_title_tag_only_when_nothing_else() -> None:
+    keys = site_keys(["The Courier"], COURIER)
+    assert choose_title([None], keys, [], fallbacks=["Bridge reopens | The Courier"]) == (
+        "Bridge reopens"
+    )
+
+
 def test_title_lengthened_when_first_choice_is_truncated() -> None:
     keys = site_keys(["The Courier"], COURIER)
     full = (
@@ -112,6 +136,15 @@ def test_relative_canonical_on_same_site_is_resolved(bridge: ExtractedArticle) -
 
 def test_canonical_on_another_domain_is_ignored(night_trains: ExtractedArticle) -> None:
     assert night_trains.canonical_url == VALLEY_URL
+
+
+def test_canonical_to_the_site_root_is_ignored() -> None:
+    page = fixture_bytes("article_jsonld.html").replace(
+        b'href="/news/2024/harbour-bridge-reopens"', b'href="/"'
+    )
+    article = extract_article(page, BRIDGE_URL + "?ref=home")
+    # og:url, the next candidate, names the article itself.
+    assert article.canonical_url == BRIDGE_URL
 
 
 def test_non_http_canonical_is_never_returned() -> None:
@@ -233,6 +266,18 @@ def test_feed_entry_fills_what_the_page_lacks() -> None:
     assert article.language == "de"
 
 
+def test_crawler_feed_entry_type_is_read() -> None:
+    entry = FeedEntry(
+        url=LIBRARY_URL,
+        title="Library to open on Sundays",
+        published=datetime(2024, 4, 3, 9, 45, tzinfo=timezone(timedelta(hours=2))),
+        authors=("Lena Vogt", "Jan Kurz"),
+    )
+    article = extract_article(fixture_bytes("article_plain.html"), LIBRARY_URL, feed_entry=entry)
+    assert article.published_at == datetime(2024, 4, 3, 7, 45, tzinfo=UTC)
+    assert article.authors == ["Lena Vogt", "Jan Kurz"]
+
+
 def test_feed_entry_as_object_and_page_metadata_wins() -> None:
     entry = SimpleNamespace(
         title="Sleeper service is back", published="2024-03-01T00:00:00Z", authors=["Feed Author"]
@@ -270,6 +315,12 @@ def test_not_articles_raise(body: bytes, url: str, reason: str) -> None:
     with pytest.raises(NotAnArticle) as raised:
         extract_article(body, url)
     assert reason in raised.value.reason
+
+
+def test_page_with_too_many_elements_is_refused() -> None:
+    page = fixture_bytes("article_jsonld.html").replace(b"<main>", b"<main>" + b"<p>x</p>" * 12_000)
+    with pytest.raises(NotAnArticle, match="too large"):
+        extract_article(page, BRIDGE_URL)
 
 
 def test_jsonld_collection_page_is_a_listing() -> None:

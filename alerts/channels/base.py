@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from email.message import EmailMessage
 from types import TracebackType
 
 from alerts.render import Rendered
@@ -23,7 +22,7 @@ class Outgoing:
     digest_id: str
     recipient: str
     rendered: Rendered
-    message: EmailMessage | None  # the e-mail, for the e-mail channels
+    message: bytes | None  # the e-mail as sent on the wire, for the e-mail channels
 
 
 class Channel(ABC):

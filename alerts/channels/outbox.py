@@ -34,7 +34,7 @@ class OutboxChannel(Channel):
                 self.folder / f"{outgoing.digest_id}.html", outgoing.rendered.html.encode("utf-8")
             )
             # The .eml last: its presence means the digest is complete.
-            write_atomically(self.folder / f"{outgoing.digest_id}.eml", outgoing.message.as_bytes())
+            write_atomically(self.folder / f"{outgoing.digest_id}.eml", outgoing.message)
         except OSError as error:
             raise ChannelUnavailable(
                 f"cannot write to the outbox {self.folder}: {error}"

@@ -4,8 +4,9 @@ TLS always uses ``ssl.create_default_context()`` (smtplib's own default verifies
 every connection has an explicit timeout, and the SMTP password is never sent over a plain
 connection except to the local host.
 
-``send_message`` raises only when *all* recipients are refused and otherwise returns the refused
-ones, so its result is always inspected; each message has exactly one recipient anyway.
+``sendmail`` raises only when *all* recipients are refused and otherwise returns the refused ones,
+so its result is always inspected; each message has exactly one recipient anyway. The envelope
+recipient is always given explicitly, never taken from the headers.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ class SmtpChannel(Channel):
             raise PermanentDeliveryError("no e-mail message was built for this digest")
         connection = self._ready_connection()
         try:
-            refused = connection.send_message(
-                outgoing.message, from_addr=self.envelope_from, to_addrs=[outgoing.recipient]
+            refused = connection.sendmail(
+                self.envelope_from, [outgoing.recipient], outgoing.message
             )
         except (smtplib.SMTPException, OSError) as error:
             problem = classify(error)

@@ -5,7 +5,9 @@ knows how many articles it has, its earliest publisher and when presswatch first
 
 Linking a new article (:meth:`StoryLinker.link`):
 
-1. its body (or title and body, when the body alone is too short) becomes a MinHash signature;
+1. its body becomes a MinHash signature (the title does not count: outlets change headlines,
+   and headline templates are shared by different stories); a body too short to compare gets
+   no signature and stays a story of its own;
 2. the signature's bands are looked up in ``lsh_buckets``: articles sharing a band are
    candidates (at most ``MAX_CANDIDATES``, those sharing the most bands first);
 3. each candidate in a compatible language is verified with its stored signature: the estimated
@@ -131,7 +133,7 @@ class StoryLinker:
             current = self._story_of(article_id)
             if current is not None:
                 return self._relink(article_id, current, title, body, language)
-            values = self._signature(title, body)
+            values = self._signature(body)
             language = _language_code(language)
             best = self._best_candidate(values, language, exclude_story=None)
             self._store_signature(article_id, values, language)
@@ -139,8 +141,9 @@ class StoryLinker:
                 return self._new_story(article_id, published_at, first_seen_at)
             self._join_story(best.story_id, article_id, published_at, first_seen_at)
             logger.debug(
-                "article %d joins story %d (similarity %.2f to article %d)",
+                "article %d (%r) joins story %d (similarity %.2f to article %d)",
                 article_id,
+                title[:80],
                 best.story_id,
                 best.similarity,
                 best.article_id,
@@ -159,11 +162,12 @@ class StoryLinker:
         """Re-link an article whose text changed; return its story id (usually unchanged).
 
         The article stays in its story while its new text still reaches the threshold with at
-        least one other member. If it no longer matches any of them, it leaves and is linked
-        afresh (joining another story or starting one). An article alone in its story is linked
-        afresh too, so an expanded teaser can join the full story; its empty story is deleted.
-        The story's summary is recomputed from the articles table either way (the publication
-        time may have changed), so ``published_at`` and ``first_seen_at`` are read from there.
+        least one other member, or is too short to compare. If it no longer matches any of
+        them, it leaves and is linked afresh (joining another story or starting one). An article
+        alone in its story is linked afresh too, so an expanded teaser can join the full story;
+        its empty story is deleted. The story's summary is recomputed from the articles table
+        (the publication time may have changed), so ``published_at`` and ``first_seen_at`` are
+        read from there; they are used only for an article that was never linked.
         """
         with write_transaction(self.db):
             current = self._story_of(article_id)
@@ -183,11 +187,9 @@ class StoryLinker:
                 )
             return self._relink(article_id, current, title, body, language)
 
-    def similar_articles(
-        self, title: str, body: str, language: str | None
-    ) -> list[tuple[int, float]]:
+    def similar_articles(self, body: str, language: str | None) -> list[tuple[int, float]]:
         """Stored articles at or above the threshold, most similar first: (article id, Jaccard)."""
-        values = self._signature(title, body)
+        values = self._signature(body)
         if values is None:
             return []
         found = self._verified_candidates(values, _language_code(language), exclude_story=None)
@@ -196,14 +198,17 @@ class StoryLinker:
     def _relink(
         self, article_id: int, story_id: int, title: str, body: str, language: str | None
     ) -> int:
-        values = self._signature(title, body)
+        values = self._signature(body)
         language = _language_code(language)
         self._forget_signature(article_id)
         self._store_signature(article_id, values, language)
         members = self.db.execute(
             "SELECT count(*) FROM articles WHERE story_id = ? AND id != ?", [story_id, article_id]
         ).fetchone()[0]
-        if members and self._still_belongs(article_id, story_id, values, language):
+        # Too short to compare now (a paywall teaser on re-fetch): no evidence it left.
+        if members and (
+            values is None or self._still_belongs(article_id, story_id, values, language)
+        ):
             refresh_story(self.db, story_id)
             return story_id
         best = self._best_candidate(values, language, exclude_story=story_id, skip=article_id)
@@ -218,20 +223,26 @@ class StoryLinker:
         if best is None:
             new_story = self._new_story(article_id, row[0], row[1])
             logger.info(
-                "article %d changed and left story %d for %d", article_id, story_id, new_story
+                "article %d (%r) changed and left story %d for %d",
+                article_id,
+                title[:80],
+                story_id,
+                new_story,
             )
             return new_story
         self._join_story(best.story_id, article_id, row[0], row[1])
         logger.info(
-            "article %d changed and moved from story %d to %d", article_id, story_id, best.story_id
+            "article %d (%r) changed and moved from story %d to %d",
+            article_id,
+            title[:80],
+            story_id,
+            best.story_id,
         )
         return best.story_id
 
     def _still_belongs(
-        self, article_id: int, story_id: int, values: np.ndarray | None, language: str | None
+        self, article_id: int, story_id: int, values: np.ndarray, language: str | None
     ) -> bool:
-        if values is None:
-            return False
         rows = self.db.execute(
             "SELECT s.minhash, s.language FROM article_signatures s"
             " JOIN articles a ON a.id = s.article_id"
@@ -244,13 +255,10 @@ class StoryLinker:
             for blob, other_language in rows
         )
 
-    def _signature(self, title: str, body: str) -> np.ndarray | None:
-        # The body decides: a changed headline must not split a story. Only a body too short
-        # to compare on its own is helped by the title.
-        shingle_set = minhash.shingles(body)
-        if len(shingle_set) < minhash.MIN_SHINGLES:
-            shingle_set = minhash.shingles(f"{title}\n{body}")
-        return minhash.signature(shingle_set, self.num_perm)
+    def _signature(self, body: str) -> np.ndarray | None:
+        # The body alone: a changed headline must not split a story, and a headline template
+        # ("Stocks close higher as ...") must not join two.
+        return minhash.signature(minhash.shingles(body), self.num_perm)
 
     def _best_candidate(
         self,

@@ -53,6 +53,9 @@ SESSION_PARAMETERS: tuple[str, ...] = (
 _AMP_PARAMETER_VALUES = {"amp": None, "outputtype": "amp", "output": "amp"}
 _SUBDOMAIN_ALIASES = ("www", "amp")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Letters, digits, hyphens (and underscores, which some real hosts use), in dot-separated labels.
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid)=[^/?#]*", re.IGNORECASE)
 
 # The bundled Public Suffix List snapshot: presswatch never fetches the list from the network.
@@ -82,7 +85,7 @@ def url_key(url: str, tracking_parameters: Sequence[str] = DEFAULT_TRACKING_PARA
         raise InvalidUrlError(f"not an http(s) URL: {url!r}")
     host = _key_host(parts.hostname or "")
     if not host:
-        raise InvalidUrlError(f"URL without a host: {url!r}")
+        raise InvalidUrlError(f"URL without a valid host: {url!r}")
     netloc = host if port in (None, _DEFAULT_PORTS[scheme], 443) else f"{host}:{port}"
     path = _PATH_SESSION.sub("", parts.path)
     query = _strip_parameters(parts.query, (*tracking_parameters, *SESSION_PARAMETERS))
@@ -109,11 +112,11 @@ def site_of(url: str) -> str | None:
     except ValueError:
         return None
     scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+    host = _key_host(parts.hostname or "")
+    if scheme not in _DEFAULT_PORTS or not host:
         return None
-    host = _idna(parts.hostname.rstrip("."))
     port = port or _DEFAULT_PORTS[scheme]
-    if _is_ip_address(host) or "." not in host:
+    if _is_ip_address(host.strip("[]")) or "." not in host:
         return f"{host}:{port}"
     domain = _extract_domain(host).top_domain_under_public_suffix
     if domain:
@@ -169,9 +172,12 @@ def _unwrap_amp_cache(url: str) -> str:
 
 
 def _key_host(hostname: str) -> str:
+    """The host as the key spells it, or "" when it is not a valid host name."""
     host = _idna(hostname.rstrip("."))
     if _is_ip_address(host):
         return f"[{host}]" if ":" in host else host
+    if not _HOST_NAME.fullmatch(host):
+        return ""
     labels = host.split(".")
     while len(labels) > 2 and labels[0] in _SUBDOMAIN_ALIASES and not _is_public_suffix(labels[1:]):
         labels = labels[1:]
@@ -186,8 +192,8 @@ def _idna(host: str) -> str:
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
-        # Not a valid IDN (e.g. an over-long label): keep the text; it is still a stable key.
-        return host
+        # Not a valid IDN (an empty or over-long label, a forbidden character).
+        return ""
 
 
 def _is_ip_address(host: str) -> bool:

@@ -57,7 +57,7 @@ def _names_site(segment: str, keys: set[str]) -> bool:
 def clean_title(raw: str | None, keys: set[str], headings: Sequence[str] = ()) -> str:
     """A title with site-name prefixes/suffixes removed (see the module docstring)."""
     title = clean_line(raw, MAX_TITLE_CHARS)
-    if not title:
+    if not any(char.isalnum() for char in title):
         return ""
     folded_headings = {fold(heading) for heading in headings}
     if fold(title) in folded_headings:
@@ -91,7 +91,8 @@ def _split(title: str) -> tuple[list[str], list[str]]:
             continue
         segments.append(segment)
         separators.append(match.group(0))
-    segments.append(title[position:])
+    if title[position:].strip() or not segments:
+        segments.append(title[position:])
     return segments, separators[: len(segments) - 1]
 
 

@@ -56,16 +56,22 @@ def is_amp_url(url: str) -> bool:
 def choose_canonical(page_url: str, candidates: Iterable[str | None], *, is_amp: bool) -> str:
     """The first candidate on the page's own registered domain, else the page URL itself.
 
-    An AMP page served from the AMP cache may name its publisher's URL: the cache is a proxy,
-    not a site, so that is the one cross-domain canonical accepted.
+    A canonical pointing to the site's root from a deeper page is a template mistake (every page
+    claiming to be the home page) and is ignored. An AMP page served from the AMP cache may name
+    its publisher's URL: the cache is a proxy, not a site, so that is the one cross-domain
+    canonical accepted.
     """
     own_url = http_url(page_url, page_url) or page_url
     own_domain = registered_domain(own_url)
     from_amp_cache = is_amp and (urlsplit(own_url).hostname or "").endswith(_AMP_CACHE_SUFFIX)
     for candidate in candidates:
         resolved = http_url(candidate, own_url)
-        if resolved is None:
+        if resolved is None or _is_root_for_deeper_page(resolved, own_url):
             continue
         if from_amp_cache or registered_domain(resolved) == own_domain:
             return resolved
     return own_url
+
+
+def _is_root_for_deeper_page(candidate: str, page_url: str) -> bool:
+    return urlsplit(candidate).path in ("", "/") and urlsplit(page_url).path not in ("", "/")

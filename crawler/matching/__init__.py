@@ -5,7 +5,7 @@ docs/query-language.md describes the language and the matching rules.
 
 from crawler.matching.fts import fts_expression
 from crawler.matching.matcher import Matcher, MatchResult
-from crawler.matching.normalize import normalize
+from crawler.matching.normalization import normalize
 from crawler.matching.parser import parse_query
 from crawler.matching.query import And, Field, Near, Not, Or, Query, QuerySyntaxError, Term
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from crawler.matching.normalize import is_word
+from crawler.matching.normalization import is_word
 from crawler.matching.query import And, Field, Near, Node, Not, Or, Query, Term
 from crawler.matching.variants import term_variants
 

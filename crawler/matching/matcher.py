@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
-from crawler.matching.normalize import is_word, stream_text
+from crawler.matching.normalization import is_word, stream_text
 from crawler.matching.query import And, Field, Near, Node, Not, Or, Query, Term, iter_terms
-from crawler.matching.snippets import Hit, build_snippet, locate
+from crawler.matching.snippets import Hit, SnippetSource, build_snippet, locate
 from crawler.matching.variants import term_variants
 
 logger = logging.getLogger(__name__)
@@ -49,12 +49,19 @@ class _Article:
     streams: dict[str, str]
     hits: dict[int, list[Hit]]
     located: set[str] = field(default_factory=set)
+    snippet_sources: dict[str, SnippetSource] = field(default_factory=dict)
 
     def locate(self, field_name: str) -> None:
         if field_name not in self.located:
             self.located.add(field_name)
             in_field = [h for hits in self.hits.values() for h in hits if h.field == field_name]
             locate(self.streams[field_name], in_field)
+
+    def snippet_source(self, field_name: str) -> SnippetSource:
+        if field_name not in self.snippet_sources:
+            source = SnippetSource(self.texts[field_name], self.streams[field_name])
+            self.snippet_sources[field_name] = source
+        return self.snippet_sources[field_name]
 
 
 class Matcher:
@@ -69,13 +76,21 @@ class Matcher:
         self._queries = dict(watchlists)
         self._order = {name: index for index, name in enumerate(self._queries)}
         self._term_ids: dict[Term, int] = {}
+        self._term_of_node: dict[int, int] = {}  # id() of each Term node -> term id
         self._terms: list[Term] = []
         self._lists_of_term: list[set[str]] = []
+        # Each list's top-level alternatives (OR branches), printed once for MatchResult.clauses.
+        self._alternatives = {
+            name: [(node, str(node)) for node in _alternatives(query)]
+            for name, query in self._queries.items()
+        }
         patterns: dict[str, dict[int, tuple[int, int]]] = {}
         for name, query in self._queries.items():
             for term in iter_terms(query):
                 term_id = self._term_id(term, patterns)
+                self._term_of_node[id(term)] = term_id
                 self._lists_of_term[term_id].add(name)
+        self._term_texts = [str(term) for term in self._terms]
         self._automaton = ahocorasick.Automaton()
         for pattern, entries in patterns.items():
             self._automaton.add_word(pattern, (len(pattern), tuple(entries.items())))
@@ -114,7 +129,7 @@ class Matcher:
         article = _Article(texts, streams, hits)
         results = []
         for name in sorted(candidates, key=self._order.__getitem__):
-            result = self._judge(name, self._queries[name], article)
+            result = self._judge(name, article)
             if result is not None:
                 results.append(result)
         return results
@@ -129,14 +144,13 @@ class Matcher:
                     hits.setdefault(term_id, []).append(hit)
         return hits
 
-    def _judge(self, name: str, query: Query, article: _Article) -> MatchResult | None:
-        alternatives = query.children if isinstance(query, Or) else (query,)
+    def _judge(self, name: str, article: _Article) -> MatchResult | None:
         clauses: list[str] = []
         evidence: dict[int, Hit] = {}
-        for alternative in alternatives:
+        for alternative, printed in self._alternatives[name]:
             found = self._evaluate(alternative, article, None)
             if found is not None:
-                clauses.append(str(alternative))
+                clauses.append(printed)
                 evidence.update((id(hit), hit) for hit in found)
         if not clauses:
             return None
@@ -145,9 +159,7 @@ class Matcher:
         snippet_field = "body" if "body" in fields else "title"
         shown = [hit for hit in hits if hit.field == snippet_field]
         article.locate(snippet_field)
-        snippet = build_snippet(
-            article.texts[snippet_field], article.streams[snippet_field], shown
-        )
+        snippet = build_snippet(article.snippet_source(snippet_field), shown)
         term_ids = dict.fromkeys(hit.term for hit in sorted(hits, key=lambda h: h.start))
         return MatchResult(
             watchlist=name,
@@ -156,7 +168,7 @@ class Matcher:
             snippet=snippet.text,
             highlights=snippet.highlights,
             hits=len(hits),
-            terms=[str(self._terms[term_id]) for term_id in term_ids],
+            terms=[self._term_texts[term_id] for term_id in term_ids],
             snippet_field=snippet_field,
         )
 
@@ -166,7 +178,7 @@ class Matcher:
             case Term():
                 found = [
                     hit
-                    for hit in article.hits.get(self._term_ids[node], ())
+                    for hit in article.hits.get(self._term_of_node[id(node)], ())
                     if scope is None or hit.field == scope
                 ]
                 return found or None
@@ -200,11 +212,7 @@ class Matcher:
         for field_name in {hit.field for hit in lefts}:
             article.locate(field_name)
         close = {
-            id(hit): hit
-            for a in lefts
-            for b in rights
-            if _within(a, b, distance)
-            for hit in (a, b)
+            id(hit): hit for a in lefts for b in rights if _within(a, b, distance) for hit in (a, b)
         }
         return list(close.values()) or None
 
@@ -216,3 +224,6 @@ def _within(a: Hit, b: Hit, distance: int) -> bool:
     first, second = (a, b) if a.word <= b.word else (b, a)
     return second.word - (first.word + first.words) <= distance
 
+
+def _alternatives(query: Query) -> tuple[Node, ...]:
+    return query.children if isinstance(query, Or) else (query,)

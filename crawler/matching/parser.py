@@ -209,7 +209,9 @@ class _Parser:
                 operator.position,
             )
         if self.at("NEAR"):
-            raise self.error("NEAR cannot be chained; join the pairs with AND", self.take().position)
+            raise self.error(
+                "NEAR cannot be chained; join the pairs with AND", self.take().position
+            )
         return Near(left, right, operator.distance)
 
     def operand(self) -> Node:

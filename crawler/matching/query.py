@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.matching.normalize import is_word, stream_text
+from crawler.matching.normalization import is_word, stream_text
 
 FIELDS = ("title", "body")
 OPERATOR_WORDS = frozenset(("AND", "OR", "NOT"))
@@ -35,13 +35,10 @@ class QuerySyntaxError(ValueError):
         end = min(len(self.query), self.position + _EXCERPT_RADIUS)
         before = "…" if start > 0 else ""
         after = "…" if end < len(self.query) else ""
-        excerpt = "".join(
-            char if char.isprintable() else "?" for char in self.query[start:end]
-        )
+        excerpt = "".join(char if char.isprintable() else "?" for char in self.query[start:end])
         caret = " " * (len(before) + self.position - start) + "^"
         return (
-            f"{self.message} (at position {self.position})\n"
-            f"  {before}{excerpt}{after}\n  {caret}"
+            f"{self.message} (at position {self.position})\n  {before}{excerpt}{after}\n  {caret}"
         )
 
 

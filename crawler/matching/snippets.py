@@ -3,22 +3,23 @@
 The matcher finds hits in the token stream of the normalised text; a reader must see the words
 as published. The stream and the original text line up in two steps that stay cheap:
 
-1. every line or paragraph break of the original becomes exactly one ``#`` token, so the
-   paragraph of a hit is found by counting ``#`` marks, and only that paragraph is revisited;
-2. inside the paragraph, the stream is the concatenation of the streams of its
-   whitespace-separated chunks, so counting tokens chunk by chunk finds the chunk of each
-   token, and ``token_spans`` places a token inside its chunk character by character.
+1. every line break of the original (as ``str.splitlines`` sees them) becomes exactly one
+   ``#`` token, so the paragraph of a hit is found by counting ``#`` marks and only that
+   paragraph is revisited;
+2. inside the paragraph, ``token_spans`` gives the span of every token, from a class string
+   that says, character by character, what the original becomes in the stream.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crawler.matching.normalize import (
-    PARAGRAPH_BREAKS,
+from crawler.matching.normalization import (
     PARAGRAPH_MARK,
+    SENTENCE_MARK,
     is_word,
     stream_text,
     token_spans,
@@ -27,8 +28,7 @@ from crawler.matching.normalize import (
 SNIPPET_WORDS = 30
 WORDS_BEFORE_HIT = 10
 ELLIPSIS = "…"
-_PARAGRAPH_BREAK = re.compile(f"[{re.escape(PARAGRAPH_BREAKS)}]")
-_CHUNK = re.compile(r"\S+")
+_PARAGRAPH_SEPARATOR = f" {PARAGRAPH_MARK} "
 _MAX_HITS_COMPARED = 200
 
 
@@ -63,32 +63,69 @@ def locate(stream: str, hits: Sequence[Hit]) -> None:
         hit.paragraph = paragraphs
 
 
-def build_snippet(text: str, stream: str, hits: Sequence[Hit]) -> Snippet:
-    """The snippet of ``text`` around the best of ``hits`` (located hits of one field)."""
-    best = _best_hit(hits)
-    paragraph_start = _paragraph_start(stream, best.paragraph)
-    paragraph_end = stream.find(f" {PARAGRAPH_MARK} ", paragraph_start)
-    tokens = stream[paragraph_start : paragraph_end if paragraph_end >= 0 else None].split()
-    first, last = _window(tokens, _token_index(stream, paragraph_start, best), best.tokens)
-    original = _paragraph_text(text, best.paragraph)
-    chunks = _chunks_of_tokens(original, last + 1)
-    if [token for token, _, _ in chunks[: last + 1]] != tokens[: last + 1]:
-        return _plain_snippet(original)
+class _Paragraph:
+    """One paragraph: its original text, its stream tokens and their spans in the text."""
 
-    start, end = chunks[first][1].start(), chunks[last][1].end()
-    prefix = f"{ELLIPSIS} " if any(map(is_word, tokens[:first])) else ""
-    suffix = f" {ELLIPSIS}" if any(map(is_word, tokens[last + 1 :])) else ""
-    spans = []
+    def __init__(self, text: str, stream_start: int, tokens: list[str]) -> None:
+        self.text = text
+        self.stream_start = stream_start  # offset of the first token in the field stream
+        self.tokens = tokens
+
+    @functools.cached_property
+    def spans(self) -> list[tuple[int, int]] | None:
+        """Where each token is in ``text``; None in the rare case they do not line up (a
+        composition across characters, such as Hangul jamo)."""
+        spans = token_spans(self.text)
+        return spans if len(spans) == len(self.tokens) else None
+
+
+class SnippetSource:
+    """One field of one article (original text and its padded stream), whose paragraphs are
+    lined up at most once however many watch lists need a snippet from it."""
+
+    def __init__(self, text: str, stream: str) -> None:
+        self.text = text
+        self.stream = stream
+        self._paragraphs: dict[int, _Paragraph] = {}
+
+    @functools.cached_property
+    def original_paragraphs(self) -> list[str]:
+        # str.splitlines breaks exactly where the stream puts a "#" (CR LF counting once)
+        return self.text.splitlines()
+
+    def paragraph(self, index: int) -> _Paragraph:
+        if index not in self._paragraphs:
+            start = 1  # after the padding space
+            for _ in range(index):
+                start = self.stream.index(PARAGRAPH_MARK, start) + 2
+            end = self.stream.find(_PARAGRAPH_SEPARATOR, start - 1)
+            tokens = self.stream[start : end if end >= 0 else None].split()
+            self._paragraphs[index] = _Paragraph(self.original_paragraphs[index], start, tokens)
+        return self._paragraphs[index]
+
+
+def build_snippet(source: SnippetSource, hits: Sequence[Hit]) -> Snippet:
+    """The snippet around the best of ``hits`` (located hits in the field of ``source``)."""
+    best = _best_hit(hits)
+    paragraph = source.paragraph(best.paragraph)
+    spans = paragraph.spans
+    if spans is None:
+        return _plain_snippet(paragraph.text)
+    tokens = paragraph.tokens
+    first, last = _window(tokens, _token_index(paragraph, best, source), best.tokens)
+    start, end = spans[first][0], spans[last][1]
+    prefix = f"{ELLIPSIS} " if _words_in(tokens[:first]) else ""
+    suffix = f" {ELLIPSIS}" if _words_in(tokens[last + 1 :]) else ""
+    highlights = []
     for hit in hits:
         if hit.paragraph != best.paragraph:
             continue
-        hit_first = _token_index(stream, paragraph_start, hit)
+        hit_first = _token_index(paragraph, hit, source)
         hit_last = hit_first + hit.tokens - 1
         if hit_first >= first and hit_last <= last:
-            span_start = _token_span(chunks, hit_first)[0]
-            span_end = _token_span(chunks, hit_last)[1]
-            spans.append((span_start - start + len(prefix), span_end - start + len(prefix)))
-    return Snippet(prefix + original[start:end] + suffix, _merged(spans))
+            shift = len(prefix) - start
+            highlights.append((spans[hit_first][0] + shift, spans[hit_last][1] + shift))
+    return Snippet(prefix + paragraph.text[start:end] + suffix, _merged(highlights))
 
 
 def _best_hit(hits: Sequence[Hit]) -> Hit:
@@ -108,50 +145,38 @@ def _best_hit(hits: Sequence[Hit]) -> Hit:
     return max(compared, key=shown)  # max keeps the first of equals: the earliest hit
 
 
-def _paragraph_start(stream: str, paragraph: int) -> int:
-    position = 1
-    for _ in range(paragraph):
-        position = stream.index(f" {PARAGRAPH_MARK} ", position - 1) + 3
-    return position
-
-
-def _token_index(stream: str, paragraph_start: int, hit: Hit) -> int:
-    return stream.count(" ", paragraph_start, hit.start)
+def _token_index(paragraph: _Paragraph, hit: Hit, source: SnippetSource) -> int:
+    return source.stream.count(" ", paragraph.stream_start, hit.start)
 
 
 def _window(tokens: list[str], hit_first: int, hit_tokens: int) -> tuple[int, int]:
-    """First and last token index of the snippet: about 30 words, the hit near the start."""
-    word_tokens = [index for index, token in enumerate(tokens) if is_word(token)]
-    hit_word = word_tokens.index(hit_first)
-    first_word = max(0, min(hit_word - WORDS_BEFORE_HIT, len(word_tokens) - SNIPPET_WORDS))
-    last_word = min(len(word_tokens), first_word + SNIPPET_WORDS) - 1
-    last = max(word_tokens[last_word], hit_first + hit_tokens - 1)
+    """First and last token of the snippet: about 30 words, the hit near the start, and the
+    sentence mark that ends the last word if there is one."""
+    first = _step_words(tokens, hit_first, -WORDS_BEFORE_HIT)
+    last = _step_words(tokens, first, SNIPPET_WORDS - 1)
+    shown = _words_in(tokens[first : last + 1])
+    if shown < SNIPPET_WORDS:  # the paragraph ends early: show more before the hit
+        first = _step_words(tokens, first, shown - SNIPPET_WORDS)
+    while not is_word(tokens[first]):
+        first += 1
+    last = max(last, hit_first + hit_tokens - 1)
     while last + 1 < len(tokens) and not is_word(tokens[last + 1]):
-        last += 1  # keep the full stop that ends the last sentence
-    return word_tokens[first_word], last
+        last += 1
+    return first, last
 
 
-def _paragraph_text(text: str, paragraph: int) -> str:
-    pieces = _PARAGRAPH_BREAK.split(text, maxsplit=paragraph + 1)
-    return pieces[paragraph]
+def _step_words(tokens: list[str], start: int, steps: int) -> int:
+    """The token ``steps`` words after ``start`` (before it if negative), or the paragraph end."""
+    direction = 1 if steps > 0 else -1
+    position, remaining = start, abs(steps)
+    while remaining and 0 <= position + direction < len(tokens):
+        position += direction
+        remaining -= is_word(tokens[position])
+    return position
 
 
-def _chunks_of_tokens(paragraph: str, needed: int) -> list[tuple[str, re.Match[str], int]]:
-    """(token, its whitespace-separated chunk, its index in the chunk) for the first tokens."""
-    found: list[tuple[str, re.Match[str], int]] = []
-    for chunk in _CHUNK.finditer(paragraph):
-        found.extend(
-            (token, chunk, index) for index, token in enumerate(stream_text(chunk[0]).split())
-        )
-        if len(found) >= needed:
-            break
-    return found
-
-
-def _token_span(chunks: list[tuple[str, re.Match[str], int]], token: int) -> tuple[int, int]:
-    _, chunk, index = chunks[token]
-    _, start, end = token_spans(chunk[0])[index]
-    return chunk.start() + start, chunk.start() + end
+def _words_in(tokens: list[str]) -> int:
+    return len(tokens) - tokens.count(SENTENCE_MARK)
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -10,13 +10,15 @@ crossings", "hostage deals"); possessives need no variant because the token stre
 Compounds: a phrase also matches with two adjacent words joined ("cease fire" finds
 "ceasefire"), and a word also matches split in two ("ceasefire" finds "cease fire" and
 "cease-fire", since a hyphen separates words in the stream; "Gaza ceasefire" finds "Gaza
-cease-fire"). One join or one split per spelling; splits are limited to words of at least six
-letters with parts of at least three, so that "Iran" never matches "I ran".
+cease-fire"). Splits are limited to words of at least six letters with parts of at least
+three, so that "Iran" never matches "I ran". A spelling differs from the term by one change
+only: "ceasefire" finds "ceasefires" and "cease fire" but not "cease fires", which keeps the
+number of spellings, and so the automaton, small.
 """
 
 from __future__ import annotations
 
-from crawler.matching.normalize import is_word
+from crawler.matching.normalization import is_word
 
 # Words ending in -s that are not plurals of the word without it ("news" is not "new").
 NOT_PLURALS = frozenset({"news", "series", "species", "means", "goods"})
@@ -81,20 +83,18 @@ def _splits(word: str) -> list[Variant]:
 
 
 def term_variants(words: Variant, *, exact: bool = False, prefix: bool = False) -> list[Variant]:
-    """All token sequences that count as an occurrence of the term ``words``.
+    """All token sequences that count as an occurrence of the term ``words``: the term itself
+    and spellings that differ from it by one change (a plural, a join or a split).
 
-    ``exact`` keeps the spelling as written (no plural, no compound). With ``prefix`` the last
-    token is a word prefix and is not inflected.
+    ``exact`` keeps the spelling as written. With ``prefix`` the last token is a word prefix
+    and is not inflected.
     """
     if exact:
         return [words]
-    structures = [words, *_joins(words)]
+    *leading, last = words
+    endings = (last,) if prefix else word_forms(last)
+    variants = [(*leading, ending) for ending in endings]
+    variants.extend(_joins(words))
     for index, word in enumerate(words):
-        structures.extend((*words[:index], *split, *words[index + 1 :]) for split in _splits(word))
-    variants: list[Variant] = []
-    for structure in structures:
-        *leading, last = structure
-        endings = (last,) if prefix else word_forms(last)
-        variants.extend((*leading, ending) for ending in endings)
+        variants.extend((*words[:index], *split, *words[index + 1 :]) for split in _splits(word))
     return list(dict.fromkeys(variants))
-

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import struct
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
@@ -105,6 +107,7 @@ class SourceSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(load_presswatch_config(crawler.settings))
         crawler.signals.connect(spider._on_request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
     def configure(self, config: Config) -> None:
@@ -125,7 +128,8 @@ class SourceSpider(Spider):
         self._site_host = re.compile(
             rf"^(.*\.)?({'|'.join(re.escape(domain) for domain in self.allowed_domains)})$"
         )
-        self._links = LinkExtractor(allow_domains=self.allowed_domains, unique=True)
+        # No allow_domains here: LinkExtractor compares them with host:port; _on_site decides.
+        self._links = LinkExtractor(unique=True)
         self.db = open_database(config.settings.database)
         self.ingest = IngestContext.from_config(config)
         self.started = utcnow()
@@ -133,32 +137,55 @@ class SourceSpider(Spider):
         self._claimed: set[str] = set()
         self._validators: dict[str, crawlstate.Validators] = {}
         self._incomplete: set[str] = set()
+        self._later: list[tuple[str, str]] = []  # entry points requested once feeds are done
 
     # -- the crawl -----------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        # Feeds go first, and sitemaps and section pages only once the feeds' articles are
+        # fetched (on the first spider_idle): an article found in a feed is then fetched with
+        # the feed's title, date and authors, which the page itself may lack.
         self._begin_run()
-        entry_points = [
-            *((url, FEED) for url in self.source.feeds),
+        listings = [
             *((url, SITEMAP) for url in self.source.sitemaps),
             *((url, SECTION) for url in self.source.start_urls),
         ]
+        if self.source.feeds:
+            self._later = listings
+            listings = [(url, FEED) for url in self.source.feeds]
+        for request in self._entry_requests(listings):
+            yield request
+
+    def _entry_requests(self, entry_points: list[tuple[str, str]]) -> Iterator[Request]:
         for url, kind in entry_points:
             request = self._listing_request(url, kind, ())
             if request is not None:
                 yield request
 
+    def _on_idle(self, spider: Spider) -> None:
+        if spider is not self or not self._later:
+            return
+        later, self._later = self._later, []
+        scheduled = False
+        for request in self._entry_requests(later):
+            self.crawler.engine.crawl(request)
+            scheduled = True
+        if scheduled:
+            raise DontCloseSpider
+
     def _parse_feed(self, response: Response) -> Iterator[Request]:
         info: RequestInfo = response.meta["presswatch"]
-        if self._not_modified(response):
+        if self._unchanged(response):
             return
         try:
-            entries = parse_feed(response.body, response.url, _header(response, "Content-Type"))
-        except Exception as error:
+            feed = parse_feed(response.body, response.url, _header(response, "Content-Type"))
+        except Exception as error:  # one broken feed must not stop the crawl
             self._listing_unreadable(info, response, "feed_parse", error)
             return
+        if feed.problem:
+            self._error("feed_parse", response.url, feed.problem)
         self._remember_validators(info, response)
-        for entry in entries:
+        for entry in feed.entries:
             if not is_recent(entry.date, self.started, self.lookback):
                 self._count("old_entries")
                 continue
@@ -170,14 +197,23 @@ class SourceSpider(Spider):
 
     def _parse_sitemap(self, response: Response) -> Iterator[Request]:
         info: RequestInfo = response.meta["presswatch"]
-        if self._not_modified(response):
+        if self._unchanged(response):
             return
         try:
-            sitemap = parse_sitemap(self._sitemap_body(response), response.url)
-        except Exception as error:
-            kind = "too_large" if "max" in str(error).lower() else "sitemap_parse"
-            self._listing_unreadable(info, response, kind, error)
+            body = self._sitemap_body(response)
+        except ValueError as error:  # gunzip's "exceeded the specified maximum"
+            self._listing_unreadable(info, response, "too_large", error)
             return
+        except (OSError, EOFError, struct.error) as error:
+            self._listing_unreadable(info, response, "sitemap_parse", error)
+            return
+        try:
+            sitemap = parse_sitemap(body, response.url)
+        except Exception as error:  # one broken sitemap must not stop the crawl
+            self._listing_unreadable(info, response, "sitemap_parse", error)
+            return
+        if sitemap.problem:
+            self._error("sitemap_parse", response.url, sitemap.problem)
         self._remember_validators(info, response)
         for entry in sitemap.entries:
             if not is_recent(entry.date, self.started, self.lookback):
@@ -197,7 +233,7 @@ class SourceSpider(Spider):
 
     def _parse_section(self, response: Response) -> Iterator[Request]:
         info: RequestInfo = response.meta["presswatch"]
-        if self._not_modified(response):
+        if self._unchanged(response):
             return
         if not isinstance(response, TextResponse):
             self._listing_unreadable(info, response, "not_html", "not an HTML page")
@@ -228,7 +264,7 @@ class SourceSpider(Spider):
                 # still lead to articles.
                 yield from self._follow_links(response, info)
             return
-        except Exception as error:
+        except Exception as error:  # an extractor bug must not stop the crawl
             logger.exception("extraction failed for %s", response.url, extra={"spider": self})
             self._error("extract_error", response.url, repr(error))
             self._incomplete.update(info.origins)
@@ -256,6 +292,8 @@ class SourceSpider(Spider):
             return
         for link in self._links.extract_links(response):
             url = without_session_parameters(link.url)
+            if not self._on_site(url):
+                continue
             kind = classify_link(url)
             request = None
             if kind == "article":
@@ -289,7 +327,7 @@ class SourceSpider(Spider):
         callback = {FEED: self._parse_feed, SITEMAP: self._parse_sitemap}.get(
             kind, self._parse_section
         )
-        return Request(
+        return _request(
             url,
             callback=callback,
             errback=self._on_error,
@@ -318,7 +356,6 @@ class SourceSpider(Spider):
             return None
         if key in self._claimed:
             return None
-        self._claimed.add(key)
         decision = crawlstate.url_decision(
             self.db,
             key,
@@ -327,15 +364,17 @@ class SourceSpider(Spider):
             modified_hint=modified_hint,
         )
         if decision == "seen":
+            # Not claimed: another listing may list it with a newer modification date.
             self._count("seen")
             return None
+        self._claimed.add(key)
         if not self._spend_budget(url, origins):
             return None
         info = RequestInfo(ARTICLE, url, origins, discovery, feed_entry, decision == "refetch")
         meta: dict[str, Any] = {"presswatch": info}
         if reset_depth:
             meta["depth_reset"] = True
-        return Request(
+        return _request(
             url,
             callback=self._parse_article,
             errback=self._on_error,
@@ -359,7 +398,8 @@ class SourceSpider(Spider):
 
     # -- responses and failures ----------------------------------------------------------------
 
-    def _not_modified(self, response: Response) -> bool:
+    def _unchanged(self, response: Response) -> bool:
+        """Count a listing's response; True when it answered 304 Not Modified."""
         self._count("responses")
         if response.status != 304:
             return False
@@ -379,8 +419,9 @@ class SourceSpider(Spider):
         self._validators[info.url] = crawlstate.Validators()
 
     def _sitemap_body(self, response: Response) -> bytes:
+        """The sitemap XML, unpacked from a ``.xml.gz`` file (at most DOWNLOAD_MAXSIZE bytes)."""
         body = response.body
-        if body[:2] == b"\x1f\x8b":  # a .xml.gz file served without Content-Encoding
+        if body[:2] == b"\x1f\x8b":  # gzip served without Content-Encoding
             body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         return body
 
@@ -398,15 +439,19 @@ class SourceSpider(Spider):
             self._record_skip(info, request.url, f"{kind}: {detail}")
 
     def _on_request_dropped(self, request: Request, spider: Spider) -> None:
-        # The offsite filter drops a redirect to another site when it is scheduled, which
-        # reaches no errback.
-        refusal = request.meta.get("presswatch_refusal")
+        # Redirects are scheduled like new requests: the duplicate filter drops one that comes
+        # back to a URL already visited (a redirect loop), which reaches no errback.
+        if spider is self and request.url in request.meta.get("redirect_urls", ()):
+            self.request_refused(request, "redirect_loop")
+
+    def request_refused(self, request: Request, kind: str) -> None:
+        """Record a request dropped before download without an errback (see the middleware)."""
         info: RequestInfo | None = request.meta.get("presswatch")
-        if refusal is None or info is None or spider is not self:
+        if info is None:
             return
-        self._error(refusal, request.url, "redirected off the source's site")
+        self._error(kind, request.url, f"found as {info.url[:200]}")
         if info.kind == ARTICLE:
-            self._record_skip(info, request.url, f"{refusal}: redirected to {request.url[:200]}")
+            self._record_skip(info, request.url, f"{kind}: redirected to {request.url[:200]}")
 
     def _record_skip(self, info: RequestInfo, fetched_url: str, reason: str) -> None:
         self._count("skipped")
@@ -441,21 +486,27 @@ class SourceSpider(Spider):
         """Keep the validators of these listings, so that the next run reads them in full."""
         self._incomplete.update(origins)
 
-    def closed(self, reason: str) -> None:
-        stats = self.crawler.stats
-        counts = crawlstate.RunCounts(
-            requests=stats.get_value("downloader/request_count", 0),
-            responses=stats.get_value("presswatch/responses", 0),
-            not_modified=stats.get_value("presswatch/not_modified", 0),
-            new=stats.get_value("presswatch/new", 0),
-            updated=stats.get_value("presswatch/updated", 0),
-            skipped=stats.get_value("presswatch/skipped", 0),
+    def record_progress(self, status: crawlstate.RunStatus, message: str) -> None:
+        """Write the run's counts so far, e.g. when the process is asked to stop.
+
+        The crawl may not get to close normally (the parent kills it after a grace period); the
+        row then keeps what was done. A normal close overwrites it.
+        """
+        if self.run_id is None:
+            return
+        counts, errors = self._run_counts()
+        crawlstate.finish_run(
+            self.db,
+            self.run_id,
+            status=status,
+            now=utcnow(),
+            counts=counts,
+            errors=errors,
+            message=message,
         )
-        errors = {
-            key.removeprefix("presswatch/errors/"): value
-            for key, value in stats.get_stats().items()
-            if key.startswith("presswatch/errors/")
-        }
+
+    def closed(self, reason: str) -> None:
+        counts, errors = self._run_counts()
         status, message = run_outcome(reason, counts.responses)
         now = utcnow()
         try:
@@ -493,6 +544,23 @@ class SourceSpider(Spider):
             extra={"spider": self},
         )
 
+    def _run_counts(self) -> tuple[crawlstate.RunCounts, dict[str, int]]:
+        stats = self.crawler.stats
+        counts = crawlstate.RunCounts(
+            requests=stats.get_value("downloader/request_count", 0),
+            responses=stats.get_value("presswatch/responses", 0),
+            not_modified=stats.get_value("presswatch/not_modified", 0),
+            new=stats.get_value("presswatch/new", 0),
+            updated=stats.get_value("presswatch/updated", 0),
+            skipped=stats.get_value("presswatch/skipped", 0),
+        )
+        errors = {
+            key.removeprefix("presswatch/errors/"): value
+            for key, value in stats.get_stats().items()
+            if key.startswith("presswatch/errors/")
+        }
+        return counts, errors
+
 
 def run_outcome(reason: str, responses: int) -> tuple[crawlstate.RunStatus, str | None]:
     """The crawl run status for a spider's close reason and its count of good responses.
@@ -511,6 +579,14 @@ def run_outcome(reason: str, responses: int) -> tuple[crawlstate.RunStatus, str 
     if reason == "memusage_exceeded":
         return "failed", "crawl.memory_limit_mb exceeded"
     return "failed", f"closed: {reason}"
+
+
+def _request(url: str, **kwargs: Any) -> Request | None:
+    try:
+        return Request(url, **kwargs)
+    except ValueError as error:  # a URL Scrapy cannot handle
+        logger.info("not requesting %r: %s", url[:300], error)
+        return None
 
 
 def _header(response: Response, name: str) -> str | None:

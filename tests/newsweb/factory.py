@@ -7,7 +7,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from . import text, words
-from .model import ARABIC_MIXED, GroundTruthArticle, Site
+from .model import ARABIC_MIXED, ARABIC_PREFIX, GroundTruthArticle, Site
 from .stories import Written
 
 # Each outlet numbers its articles from a different base, as real CMSs do.
@@ -60,9 +60,7 @@ class ArticleFactory:
         return path
 
     def _tags(self, rng: random.Random, topic: str, language: str) -> list[str]:
-        pool = (
-            words.ARABIC_TOPICS[topic].tags if language == "ar" else words.TOPICS[topic].tags
-        )
+        pool = words.ARABIC_TOPICS[topic].tags if language == "ar" else words.TOPICS[topic].tags
         return rng.sample(pool, min(2, len(pool)))
 
     def filler(
@@ -76,6 +74,8 @@ class ArticleFactory:
         topic = site.sections[section]
         if topic == ARABIC_MIXED:
             topic = rng.choice(sorted(words.ARABIC_TOPICS))
+        else:
+            topic = topic.removeprefix(ARABIC_PREFIX)
         spec = text.TextSpec(
             seed=seed,
             topic=topic,

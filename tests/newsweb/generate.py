@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from . import hostile, stories, text
+from . import hostile, stories, text, words
 from .factory import ArticleFactory
-from .model import ARABIC_MIXED, GAZA, RAFAH, GroundTruthArticle, Site, SiteStyle
+from .model import ARABIC_MIXED, ARABIC_PREFIX, GAZA, RAFAH, GroundTruthArticle, Site, SiteStyle
 from .stories import Written
 from .web import NewsWeb, utc_now
 
@@ -47,8 +47,8 @@ STYLES: dict[str, SiteStyle] = {
         url_pattern="article-id",
         json_ld="none",
         title_separator=" | ",
-        page_size=10,
-        max_section_pages=3,
+        page_size=5,
+        max_section_pages=2,
         feed_size=25,
         gzip=False,
         feed_tracking=False,
@@ -98,14 +98,19 @@ STYLES: dict[str, SiteStyle] = {
     ),
 }
 
-_SECTIONS = {
-    "ledger": ("world", "politics", "business", "science", "sport", "culture"),
-    "post": ("world", "business", "technology", "sport", "health"),
-    "courier": ("world", "environment", "business", "culture", "arabic"),
-    "tribune": ("world", "politics", "health", "science", "sport"),
-    "wasat": ("news", "economy", "sport", "science", "culture"),
+_SECTIONS: dict[str, dict[str, str]] = {
+    "ledger": {s: s for s in ("world", "politics", "business", "science", "sport", "culture")},
+    "post": {s: s for s in ("world", "business", "technology", "sport", "health")},
+    "courier": {
+        **{s: s for s in ("world", "environment", "business", "culture")},
+        "arabic": ARABIC_MIXED,
+    },
+    "tribune": {s: s for s in ("world", "politics", "health", "science", "sport")},
+    "wasat": {
+        "news": ARABIC_MIXED,
+        **{s: f"{ARABIC_PREFIX}{s}" for s in ("economy", "sport", "science", "culture")},
+    },
 }
-_SECTION_TOPICS = {"arabic": ARABIC_MIXED, "news": ARABIC_MIXED}
 # (name, title) per site; styles repeat every five sites.
 _SITE_NAMES = (
     ("ledger", "The Morning Ledger"),
@@ -130,9 +135,11 @@ def make_sites(count: int, with_hostile: bool) -> list[Site]:
         if index >= len(_SITE_NAMES):
             round_number = index // len(_SITE_NAMES) + 1
             name, title = f"{name}-{round_number}", f"{title} {round_number}"
-        sections = {s: _SECTION_TOPICS.get(s, s) for s in _SECTIONS[style.key]}
+        sections = dict(_SECTIONS[style.key])
         language = "ar" if style.key == "wasat" else "en"
-        sites.append(Site(name=name, title=title, style=style, sections=sections, language=language))
+        sites.append(
+            Site(name=name, title=title, style=style, sections=sections, language=language)
+        )
     if not any(site.section_language(s) == "ar" for site in sites for s in site.sections):
         # Small webs still carry the Arabic stories: the last site gets an Arabic edition.
         sites[-1].sections["arabic"] = ARABIC_MIXED
@@ -156,14 +163,14 @@ class _Planner:
         self.rng = random.Random(text.derive_seed(seed, "plan"))
         self.now = now
         self.web = web
-        self.factory: ArticleFactory = web._factory
+        self.factory: ArticleFactory = web.factory
         ordinary = [site for site in sites if not site.hostile]
         self.english = [site for site in ordinary if "world" in site.sections]
         self.arabic = [
             (site, section)
             for site in ordinary
-            for section in site.sections
-            if site.section_language(section) == "ar"
+            for section, topic in site.sections.items()
+            if topic == ARABIC_MIXED
         ]
         self.count = {site.name: 0 for site in sites}
 
@@ -175,10 +182,20 @@ class _Planner:
         return self.now - timedelta(days=10, seconds=self.rng.randint(0, 20 * 3600))
 
     def add(
-        self, site: Site, section: str, written: Written, published: datetime, **kwargs: object
+        self,
+        site: Site,
+        section: str,
+        written: Written,
+        published: datetime,
+        *,
+        story: str = "",
+        authors: list[str] | None = None,
+        too_old: bool = False,
     ) -> GroundTruthArticle:
-        article = self.factory.written(site, section, written, published, **kwargs)  # type: ignore[arg-type]
-        self.web._register(article)
+        article = self.factory.written(
+            site, section, written, published, story=story, authors=authors, too_old=too_old
+        )
+        self.web.register(article)
         self.count[site.name] += 1
         return article
 
@@ -200,9 +217,7 @@ class _Planner:
                 if not self.english:
                     continue
                 site, section = self.english[number % len(self.english)], "world"
-            written = stories.write_variant(
-                variant, self.rng, published.weekday(), site.style.text
-            )
+            written = stories.write_variant(variant, self.rng, published.weekday(), site.style.text)
             article = self.add(site, section, written, published)
             if number == 0:
                 self._mark_updated(article)
@@ -224,14 +239,16 @@ class _Planner:
         published = start
         for copy, site in enumerate(self.english[:3]):
             if copy == 0:
-                title, paragraphs, authors = stories.WIRE_TITLE, stories.dateline("Cairo", base), [reporter]
+                title = stories.WIRE_TITLE
+                paragraphs = stories.dateline("Cairo", base)
+                authors = [reporter]
             elif copy == 1:
                 title = stories.WIRE_TITLE_CHANGED
                 paragraphs = stories.edit_copy(self.rng, base[:-1])
                 authors = [reporter]
             else:
                 extra = " ".join(self.rng.sample(stories.CONTEXT_EN, 2))
-                extra = extra.replace("{day}", stories.words.WEEKDAYS[weekday])
+                extra = extra.replace("{day}", words.WEEKDAYS[weekday])
                 title = stories.WIRE_TITLE
                 paragraphs = stories.edit_copy(self.rng, [*base, extra])
                 authors = [reporter, self.factory.authors(self.rng, site, "en")[0]]
@@ -272,7 +289,7 @@ class _Planner:
             paragraphs = list(base)
             copy_title = title
             if number == 0:
-                paragraphs = stories.dateline(self.rng.choice(stories.words.CITIES), paragraphs)
+                paragraphs = stories.dateline(self.rng.choice(words.CITIES), paragraphs)
             elif number == 1:
                 paragraphs = stories.edit_copy(self.rng, paragraphs[:-1])
                 copy_title = text.english_title(self.rng, topic, style, weekday)
@@ -326,7 +343,7 @@ class _Planner:
             published = self.old() if too_old else self.recent()
             section = self.rng.choice(sections)
             article = self.factory.filler(site, section, published, too_old=too_old)
-            self.web._register(article)
+            self.web.register(article)
             self.count[site.name] += 1
 
     def private_page(self, site: Site) -> None:
@@ -338,7 +355,7 @@ class _Planner:
         path = f"/private/{text.slugify(written.title)}.html"
         article.path = article.url = article.canonical_path = path
         article.amp_path = "/amp" + path
-        self.web._register(article, private=True)
+        self.web.register(article, private=True)
 
     def hostile_site(self, site: Site, target: int) -> None:
         cp1252 = Written(

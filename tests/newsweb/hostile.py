@@ -102,10 +102,10 @@ def _error_page(status: int, reason: str) -> Response:
 
 def _huge_page() -> Response:
     head = (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>Everything we ever published</title></head><body><article>"
-        "<h1>Everything we ever published</h1>"
-    ).encode()
+        b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        b"<title>Everything we ever published</title></head><body><article>"
+        b"<h1>Everything we ever published</h1>"
+    )
     tail = b"</article></body></html>\n"
     paragraph = (
         b"<p>This archive page repeats the same paragraph until it is twenty megabytes long, "
@@ -292,7 +292,7 @@ def _calendar(year_text: str, month_text: str, day_text: str | None) -> Response
     if day_text:
         title += f", day {int(day_text)}"
     page = (
-        f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f"</head><body><h1>{title}</h1><p>No events are listed for this period.</p>"
         f'<nav><a rel="prev" href="{esc(_calendar_link(*previous))}">Previous month</a> '
         f'<a rel="next" href="{esc(_calendar_link(*following))}">Next month</a></nav>'

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .text import TextSpec, TextStyle, paragraphs_for
-from .words import ARABIC_TOPICS
 
 # The watch lists the ground truth is defined against (query language of docs/query-language.md).
 WATCHLISTS: dict[str, str] = {
@@ -40,17 +39,19 @@ class Site:
     name: str  # short id used in logs and ground truth, e.g. "ledger"
     title: str  # display name, e.g. "The Morning Ledger"
     style: SiteStyle
-    sections: dict[str, str]  # section slug -> topic key
+    sections: dict[str, str]  # section slug -> topic (see ARABIC_PREFIX)
     language: str = "en"
     hostile: bool = False
     version: int = 0  # bumped whenever an article is added or updated
 
     def section_language(self, section: str) -> str:
-        topic = self.sections[section]
-        return "ar" if topic == ARABIC_MIXED or topic in ARABIC_TOPICS else "en"
+        return "ar" if self.sections[section].startswith(ARABIC_PREFIX) else "en"
 
 
-ARABIC_MIXED = "ar-mixed"  # section topic: Arabic articles on any Arabic topic
+# Section topics: an English key of words.TOPICS, "ar:<key of words.ARABIC_TOPICS>", or
+# ARABIC_MIXED for Arabic articles on any Arabic topic.
+ARABIC_PREFIX = "ar:"
+ARABIC_MIXED = "ar:*"
 
 
 @dataclass(eq=False)

@@ -136,11 +136,10 @@ def _ticker(ctx: PageContext) -> str:
 
 def _ad(rng: random.Random, slot: str) -> str:
     line = rng.choice(words.AD_LINES)
+    click = f"https://ads.adnetwork.invalid/click?slot={slot}&amp;c={rng.randint(1000, 9999)}"
     return (
         f'<div class="ad ad-{slot}" data-ad-slot="{slot}"><span class="ad-label">'
-        "Advertisement</span> "
-        f'<a href="https://ads.adnetwork.invalid/click?slot={slot}&amp;c={rng.randint(1000, 9999)}" '
-        f'rel="sponsored nofollow">{esc(line)}</a></div>'
+        f'Advertisement</span> <a href="{click}" rel="sponsored nofollow">{esc(line)}</a></div>'
     )
 
 
@@ -171,7 +170,9 @@ def _footer(ctx: PageContext) -> str:
     )
 
 
-def _page(ctx: PageContext, head: str, main: str, *, language: str = "en", seed: object = "") -> str:
+def _page(
+    ctx: PageContext, head: str, main: str, *, language: str = "en", seed: object = ""
+) -> str:
     rng = random.Random(text.derive_seed(ctx.site.name, seed))
     direction = ' dir="rtl"' if language == "ar" else ""
     body = "\n".join(
@@ -192,7 +193,9 @@ def _page(ctx: PageContext, head: str, main: str, *, language: str = "en", seed:
     return f'<!DOCTYPE html>\n<html lang="{language}"{direction}>\n{head}\n{body}\n</html>\n'
 
 
-def _listing(articles: tuple[GroundTruthArticle, ...] | list[GroundTruthArticle], ctx: PageContext) -> str:
+def _listing(
+    articles: tuple[GroundTruthArticle, ...] | list[GroundTruthArticle], ctx: PageContext
+) -> str:
     items = []
     for article in articles:
         items.append(
@@ -241,7 +244,7 @@ def render_home(ctx: PageContext) -> str:
     hostile_links = _hostile_links(ctx) if ctx.site.hostile else ""
     main = (
         f'<main class="home">{lead}<section class="latest"><h2>Latest news</h2>'
-        f'<ul>{"".join(links)}</ul></section>'
+        f"<ul>{''.join(links)}</ul></section>"
         f'<section class="sections"><h2>Sections</h2><ul>{sections}</ul></section>'
         f'<section class="members-only"><h2>For members</h2><ul>{private}</ul></section>'
         f'<section class="topics"><h2>Topics</h2><ul>{tags}</ul></section>{hostile_links}</main>'

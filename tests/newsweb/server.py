@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import socketserver
@@ -66,10 +67,8 @@ class _SiteServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -96,14 +95,18 @@ class _Handler(BaseHTTPRequestHandler):
         return {name.lower(): value for name, value in self.headers.items()}
 
     def _log(self, status: int) -> None:
-        record = RequestRecord(self.server.site_name, self.command, self.path, self._headers(), status)
+        record = RequestRecord(
+            self.server.site_name, self.command, self.path, self._headers(), status
+        )
         self.server.running.record(record)
 
     def _serve(self, send_body: bool) -> None:
         running = self.server.running
         split = urlsplit(self.path)
         try:
-            response = running.respond(self.server.site_name, split.path, split.query, self._headers())
+            response = running.respond(
+                self.server.site_name, split.path, split.query, self._headers()
+            )
         except Exception:
             logger.exception("newsweb failed to render %s", self.path)
             response = Response(500, "text/plain", b"newsweb bug\n")

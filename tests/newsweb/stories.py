@@ -38,8 +38,7 @@ CONTEXT_EN = (
     "the weekend.",
     "A senior official involved in the negotiations, who asked not to be named, said progress "
     "had been slow.",
-    "Both sides accused each other of violations, claims that could not be independently "
-    "verified.",
+    "Both sides accused each other of violations, claims that could not be independently verified.",
     "The United States said its envoy would travel to the region later in the week.",
     "Engineers began assessing damage to water pipelines and the main power plant.",
     "The health ministry said hospitals were operating at well above capacity.",
@@ -86,16 +85,20 @@ VARIANTS: tuple[Variant, ...] = (
         "en",
         _G,
         ("Gaza ceasefire holds as aid deliveries increase",),
-        ("Negotiators said the Gaza ceasefire had largely held since the weekend, despite "
-         "sporadic reports of violations.",),
+        (
+            "Negotiators said the Gaza ceasefire had largely held since the weekend, despite "
+            "sporadic reports of violations.",
+        ),
     ),
     Variant(
         "upper-hyphen",
         "en",
         _G,
         ("Thousands march in {city} to demand an end to the fighting",),
-        ('Marchers carried banners reading "GAZA CEASE-FIRE NOW" and chanted for several hours '
-         "outside the parliament building.",),
+        (
+            'Marchers carried banners reading "GAZA CEASE-FIRE NOW" and chanted for several hours '
+            "outside the parliament building.",
+        ),
     ),
     Variant(
         "spaced-compound",
@@ -109,8 +112,10 @@ VARIANTS: tuple[Variant, ...] = (
         "en",
         _G,
         ("Second phase of truce due to begin next week, draft says",),
-        ("The second phase of Gaza's ceasefire is due to begin next week, according to the "
-         "draft seen by reporters.",),
+        (
+            "The second phase of Gaza's ceasefire is due to begin next week, according to the "
+            "draft seen by reporters.",
+        ),
     ),
     Variant(
         "title-only-typographic",
@@ -131,8 +136,10 @@ VARIANTS: tuple[Variant, ...] = (
         "en",
         _G,
         ("Mediators report progress after overnight talks",),
-        ("People close to the talks said a formal announcement on the Gaza ceasefire could "
-         "come within days.",),
+        (
+            "People close to the talks said a formal announcement on the Gaza ceasefire could "
+            "come within days.",
+        ),
         late=True,
     ),
     Variant(
@@ -140,8 +147,10 @@ VARIANTS: tuple[Variant, ...] = (
         "en",
         _G,
         ("Aid groups prepare for a surge in deliveries",),
-        ("Aid groups said they were preparing for a surge in deliveries once the "
-         "Gaza\u00a0ceasefire entered its second stage.",),
+        (
+            "Aid groups said they were preparing for a surge in deliveries once the "
+            "Gaza\u00a0ceasefire entered its second stage.",
+        ),
     ),
     Variant(
         "inline-link",
@@ -184,16 +193,20 @@ VARIANTS: tuple[Variant, ...] = (
         "en",
         _R,
         ("Aid flows rise as more lorries pass through",),
-        ("Daily Rafah crossings by aid lorries rose to their highest level in months, "
-         "according to the UN.",),
+        (
+            "Daily Rafah crossings by aid lorries rose to their highest level in months, "
+            "according to the UN.",
+        ),
     ),
     Variant(
         "rafah-possessive",
         "en",
         _R,
         ("Travellers queue as border terminal reopens",),
-        ("The Rafah Crossing's passenger terminal reopened after repairs to its roof and "
-         "scanners.",),
+        (
+            "The Rafah Crossing's passenger terminal reopened after repairs to its roof and "
+            "scanners.",
+        ),
     ),
     Variant("rafah-title-only", "en", _R, ("Rafah crossing: long queues on the first day",)),
     Variant(
@@ -201,8 +214,10 @@ VARIANTS: tuple[Variant, ...] = (
         "en",
         _G | _R,
         ("Gaza ceasefire deal includes plan to reopen Rafah crossing",),
-        ("Under the Gaza ceasefire deal, the Rafah crossing would reopen for the sick and "
-         "wounded within a week.",),
+        (
+            "Under the Gaza ceasefire deal, the Rafah crossing would reopen for the sick and "
+            "wounded within a week.",
+        ),
     ),
     Variant(
         "ar-exact",
@@ -256,8 +271,10 @@ VARIANTS: tuple[Variant, ...] = (
         "en",
         _NONE,
         ("Northern districts still waiting for relief",),
-        ("Officials in Gaza said the ceasefire announced in Doha had not yet brought relief to "
-         "the north.",),
+        (
+            "Officials in Gaza said the ceasefire announced in Doha had not yet brought relief to "
+            "the north.",
+        ),
     ),
     Variant(
         "near-miss:gazan",
@@ -329,19 +346,36 @@ class Written:
     topic: str = "middle-east"  # a key of words.TOPICS / words.ARABIC_TOPICS, or this
 
 
-def _context_paragraph(rng: random.Random, language: str, weekday: int, style: text.TextStyle) -> str:
-    if language == "ar":
-        pool = CONTEXT_AR
-        day = words.WEEKDAYS_AR[weekday]
-    else:
-        pool = CONTEXT_EN
-        day = words.WEEKDAYS[weekday]
+class _ContextSentences:
+    """Background sentences in a shuffled order, so one article does not repeat itself."""
+
+    def __init__(self, rng: random.Random, language: str, weekday: int) -> None:
+        self.rng = rng
+        self.pool = CONTEXT_AR if language == "ar" else CONTEXT_EN
+        self.day = (words.WEEKDAYS_AR if language == "ar" else words.WEEKDAYS)[weekday]
+        self.queue: list[str] = []
+
+    def take(self, count: int) -> list[str]:
+        taken = []
+        for _ in range(count):
+            if not self.queue:
+                self.queue = self.rng.sample(self.pool, len(self.pool))
+            taken.append(self.queue.pop().replace("{day}", self.day))
+        return taken
+
+
+def _context_paragraph(
+    rng: random.Random,
+    language: str,
+    weekday: int,
+    style: text.TextStyle,
+    sentences: _ContextSentences,
+) -> str:
     if rng.random() < 0.3:
         if language == "ar":
             return text.arabic_paragraph(rng, "economy", weekday)
         return text.english_paragraph(rng, "world", style, weekday)
-    chosen = rng.sample(pool, rng.randint(2, 3))
-    return " ".join(sentence.replace("{day}", day) for sentence in chosen)
+    return " ".join(sentences.take(rng.randint(2, 3)))
 
 
 def _insert_sentence(rng: random.Random, paragraph: str, sentence: str) -> str:
@@ -360,8 +394,9 @@ def write_variant(
     """An article built around one variant: background paragraphs plus the injected sentences."""
     day = words.WEEKDAYS_AR[weekday] if variant.language == "ar" else words.WEEKDAYS[weekday]
     count = rng.randint(max(5, 2 * len(variant.injections) + 2), 12)
+    sentences = _ContextSentences(rng, variant.language, weekday)
     paragraphs = [
-        _context_paragraph(rng, variant.language, weekday, style) for _ in range(count)
+        _context_paragraph(rng, variant.language, weekday, style, sentences) for _ in range(count)
     ]
     # Injections go to paragraphs at least two apart so they never end up side by side.
     position = count - 2 if variant.late else rng.randint(0, 1)
@@ -486,6 +521,12 @@ _COMPANIES = (
     "Tessaro Steel",
     "Pinewood Retail",
 )
+_COMPANY_NEWS = (
+    "raised its annual forecast",
+    "announced a new chief executive",
+    "won a large contract",
+    "reported lower costs",
+)
 _DRIVERS = (
     ("energy shares rally", "oil prices rose for a third day"),
     ("bank shares slip", "investors worried about slowing loan growth"),
@@ -509,7 +550,7 @@ def market_report(rng: random.Random, weekday: int, style: text.TextStyle) -> tu
         f"to {rng.randint(6000, 9000):,} points as {reason}.",
         f"{first} was the biggest {'gainer' if higher else 'faller'}, "
         f"{'up' if higher else 'down'} {rng.randint(21, 89) / 10}{pct} after it "
-        f"{rng.choice(('raised its annual forecast', 'announced a new chief executive', 'won a large contract', 'reported lower costs'))}.",
+        f"{rng.choice(_COMPANY_NEWS)}.",
         f"{second} {'rose' if higher else 'fell'} {rng.randint(5, 40) / 10}{pct}, while "
         f"{third} ended the session little changed.",
         f"Trading volumes were {'above' if rng.random() < 0.5 else 'below'} the 30-day "

@@ -16,7 +16,9 @@ from functools import lru_cache
 from . import words
 
 _SLOT = re.compile(r"\{(\w+)\}")
-_SMALL_WORDS = frozenset("a an and as at but by for in of on or the to vs with".split())
+_SMALL_WORDS = frozenset(
+    ("a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to", "with")
+)
 
 
 @dataclass(frozen=True)
@@ -146,15 +148,15 @@ def fill_english(
 
 def english_title(rng: random.Random, topic_name: str, style: TextStyle, weekday: int) -> str:
     while True:
-        title = capitalise(fill_english(rng.choice(words.HEADLINES), rng, topic_name, style, weekday))
+        title = capitalise(
+            fill_english(rng.choice(words.HEADLINES), rng, topic_name, style, weekday)
+        )
         if len(title) <= 100:
             break
     return headline_case(title) if style.title_case else title
 
 
-def english_paragraph(
-    rng: random.Random, topic_name: str, style: TextStyle, weekday: int
-) -> str:
+def english_paragraph(rng: random.Random, topic_name: str, style: TextStyle, weekday: int) -> str:
     low, high = style.sentences_per_paragraph
     sentences = [
         fill_english(rng.choice(words.SENTENCES), rng, topic_name, style, weekday)

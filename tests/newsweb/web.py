@@ -57,7 +57,7 @@ class NewsWeb:
         self.hostile: dict[str, str] = {}  # kind -> path on the hostile site
         self.hostile_site: str | None = None
         self.lock = threading.RLock()
-        self._factory = factory
+        self.factory = factory  # creates articles with unique ids and paths
         self._sites = {site.name: site for site in sites}
         self._by_id: dict[str, GroundTruthArticle] = {}
         self._index: dict[str, SiteIndex] = {}
@@ -109,7 +109,8 @@ class NewsWeb:
 
     # --- building --------------------------------------------------------------------------
 
-    def _register(self, article: GroundTruthArticle, *, private: bool = False) -> None:
+    def register(self, article: GroundTruthArticle, *, private: bool = False) -> None:
+        """Add a new article to the ground truth (call ``reindex`` afterwards)."""
         (self.private if private else self.articles).append(article)
         self._by_id[article.id] = article
         if article.site in self._base_urls:
@@ -214,10 +215,10 @@ class NewsWeb:
                 published = self._tick(target.name)
                 section = rng.choice(sorted(target.sections))
                 if watchlist is None:
-                    article = self._factory.filler(target, section, published)
+                    article = self.factory.filler(target, section, published)
                 else:
                     article = self._mentioning(target, section, watchlist, published, rng)
-                self._register(article)
+                self.register(article)
                 target.version += 1
                 self.reindex(target.name)
                 added.append(article)
@@ -240,11 +241,9 @@ class NewsWeb:
         }[(language, watchlist)]
         variant = next(v for v in stories.VARIANTS if v.form == form)
         written = stories.write_variant(variant, rng, published.weekday(), site.style.text)
-        return self._factory.written(site, section, written, published)
+        return self.factory.written(site, section, written, published)
 
-    def update_article(
-        self, article_id: str, *, mention: str | None = None
-    ) -> GroundTruthArticle:
+    def update_article(self, article_id: str, *, mention: str | None = None) -> GroundTruthArticle:
         """Revise an article: its body gains an update paragraph and its modified time moves.
 
         With ``mention`` (a watch list name) the update also mentions that watch list, and the

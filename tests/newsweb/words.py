@@ -325,7 +325,13 @@ TOPICS: dict[str, Topic] = {
             "Nobody is cutting prices because they want to",
             "The balance sheet is stronger than it has been in a decade",
         ),
-        metrics=("retail sales", "factory output", "consumer confidence", "exports", "house prices"),
+        metrics=(
+            "retail sales",
+            "factory output",
+            "consumer confidence",
+            "exports",
+            "house prices",
+        ),
         roles=(
             "chief economist at a regional bank",
             "an analyst at a brokerage",
@@ -813,7 +819,7 @@ SENTENCES = (
     "{Event} has prompted calls for {actor} to {action}.",
     "Many {group} say {clause}.",
     "Last year, {actor} promised to {action}, but progress has been slow.",
-    "The decision comes at a difficult time for {actor}, which has faced criticism since {event}.",
+    "The decision comes at a difficult time for {actor}, after months of criticism over {event}.",
     "Some {group} in {city} said they had noticed a difference already.",
     "{Person} added that {clause}.",
     "The figures suggest {clause}, though the picture varies from region to region.",
@@ -989,17 +995,18 @@ ARABIC_CITIES = ("القاهرة", "عمّان", "الرباط", "تونس", "ا
 ARABIC_FUTURES = ("خلال الأسابيع المقبلة", "قبل نهاية العام", "في الربع الأول من العام المقبل")
 ARABIC_SOURCES = ("مصادر مطلعة", "بيان رسمي", "تقرير حكومي", "وسائل إعلام محلية")
 
+# Built so that no verb has to agree with a slot (actors and people may be feminine).
 ARABIC_SENTENCES = (
-    "قال {actor} يوم {day} إن {clause}.",
-    "وأعلن {actor} عن {object} {future}.",
-    "وأضاف {person}، {role}، أن {clause}.",
+    "قال متحدث باسم {actor} يوم {day} إن {clause}.",
+    "وأعلن متحدث باسم {actor} عن {object} {future}.",
+    "وبحسب {person}، {role}، فإن {clause}.",
     "وبحسب {source}، فإن {clause}.",
     "ويأتي ذلك بعد {event} في {city}.",
     "وأشارت الأرقام الرسمية إلى أن {metric} ارتفع بنسبة {n} في المئة خلال العام الماضي.",
     "ولم يتسن الحصول على تعليق فوري من {actor}.",
-    "وقال {person}: «{quote}».",
+    "وجاء في تصريح لـ{person}، {role}: «{quote}».",
     "ويرى منتقدون أن {clause}، في حين يؤكد مؤيدون أن {clause}.",
-    "ومن المتوقع أن يكشف {actor} عن مزيد من التفاصيل {future}.",
+    "ومن المتوقع الكشف عن مزيد من التفاصيل {future}، بحسب {source}.",
 )
 
 # --- Boilerplate pools ---------------------------------------------------------------------
