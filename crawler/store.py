@@ -297,3 +297,12 @@ def m003_watchlist_state(db: Database) -> None:
     db["watchlist_state"].create(
         {"name": str, "query": str, "matched_through": str, "updated_at": str}, pk="name"
     )
+
+
+@migrations()
+def m004_recency_index(db: Database) -> None:
+    """Search and the browse pages list articles newest first, by published or first-seen time."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_articles_recency"
+        " ON articles (coalesce(published_at, first_seen_at))"
+    )
