@@ -223,7 +223,7 @@ def main() -> None:
     }
     print("rows: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
 
-    timings = timed_links(db, linker, 10**8, args.new, rng)
+    timings = timed_links(db, linker, 10**8 + counts["articles"], args.new, rng)
     rss_after_links = rss_mb()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size_mb = os.path.getsize(path) / 2**20

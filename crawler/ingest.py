@@ -19,7 +19,14 @@ from typing import Literal
 from sqlite_utils import Database
 
 from config import Config, WatchList
-from crawler.dedup import StoryLinker, content_hash, find_exact_duplicate, same_site, url_key
+from crawler.dedup import (
+    StoryLinker,
+    content_hash,
+    find_existing_article,
+    preferred_url,
+    record_urls,
+    url_key,
+)
 from crawler.extract import ExtractedArticle
 from crawler.matching import Matcher, MatchResult, parse_query
 from crawler.store import to_db_time, utcnow, write_transaction
@@ -91,35 +98,48 @@ def store_article(
     feed_guid: str | None = None,
     now: datetime | None = None,
 ) -> IngestResult:
-    """Write ``article`` into the archive and return what happened to it."""
+    """Write ``article`` into the archive and return what happened to it.
+
+    The article is known already when any of its URLs (fetched or canonical), its feed GUID, or
+    its exact body at the same source was stored before; then it is an unchanged re-fetch, a new
+    revision, or another URL of it ("duplicate"), and never alerted a second time.
+    """
     now_text = to_db_time(now or utcnow())
-    fetched_key = context.key(fetched_url)
-    canonical_url = article.canonical_url
-    if not canonical_url or not same_site(canonical_url, fetched_url):
-        canonical_url = fetched_url
-    canonical_key = context.key(canonical_url)
+    canonical_url = preferred_url(fetched_url, article.canonical_url)
+    urls = [canonical_url, fetched_url]
     body_hash = content_hash(article.body)
     with write_transaction(db):
-        existing_id = _article_for_keys(db, canonical_key, fetched_key)
-        if existing_id is None:
-            existing_id = find_exact_duplicate(db, source, body_hash)
-            if existing_id is not None:
-                _record_urls(db, existing_id, source, now_text, canonical_url, fetched_url, context)
-                return IngestResult("duplicate", existing_id)
+        found = find_existing_article(
+            db,
+            source,
+            [context.key(url) for url in urls],
+            feed_guid=feed_guid,
+            body_hash=body_hash,
+        )
+        if found is None:
             return _insert(
                 db,
                 article,
                 source,
                 canonical_url,
-                canonical_key,
                 fetched_url,
                 body_hash,
                 feed_guid,
                 now_text,
                 context,
             )
-        _record_urls(db, existing_id, source, now_text, canonical_url, fetched_url, context)
-        return _update(db, existing_id, article, body_hash, now_text, context)
+        article_id, known_by = found
+        record_urls(
+            db,
+            article_id,
+            source,
+            urls,
+            now_text,
+            tracking_parameters=context.tracking_parameters,
+        )
+        if known_by == "content":
+            return IngestResult("duplicate", article_id)
+        return _update(db, article_id, article, body_hash, now_text, context)
 
 
 def record_skipped(
@@ -147,23 +167,11 @@ def record_skipped(
         )
 
 
-def _article_for_keys(db: Database, *keys: str) -> int | None:
-    for key in keys:
-        row = db.execute(
-            "SELECT article_id FROM article_urls WHERE url_key = ? AND article_id IS NOT NULL",
-            [key],
-        ).fetchone()
-        if row:
-            return int(row[0])
-    return None
-
-
 def _insert(
     db: Database,
     article: ExtractedArticle,
     source: str,
     canonical_url: str,
-    canonical_key: str,
     fetched_url: str,
     body_hash: str,
     feed_guid: str | None,
@@ -171,7 +179,7 @@ def _insert(
     context: IngestContext,
 ) -> IngestResult:
     row = {
-        "url_key": canonical_key,
+        "url_key": context.key(canonical_url),
         "url": fetched_url,
         "canonical_url": canonical_url,
         "title": article.title,
@@ -188,7 +196,14 @@ def _insert(
         "feed_guid": feed_guid,
     }
     article_id = int(db["articles"].insert(row).last_pk)
-    _record_urls(db, article_id, source, now_text, canonical_url, fetched_url, context)
+    record_urls(
+        db,
+        article_id,
+        source,
+        [canonical_url, fetched_url],
+        now_text,
+        tracking_parameters=context.tracking_parameters,
+    )
     linker = StoryLinker(db, threshold=context.linker_threshold)
     story_id = linker.link(
         article_id, article.title, article.body, article.language, row["published_at"], now_text
@@ -278,27 +293,6 @@ def store_match_results(
         if cursor.rowcount:
             newly_matched.append(result.watchlist)
     return newly_matched
-
-
-def _record_urls(
-    db: Database,
-    article_id: int,
-    source: str,
-    now_text: str,
-    canonical_url: str,
-    fetched_url: str,
-    context: IngestContext,
-) -> None:
-    """Every URL of the article points at it, so none of them is fetched or stored again."""
-    for url, status in ((canonical_url, "article"), (fetched_url, "alternate")):
-        db.execute(
-            "INSERT INTO article_urls (url_key, url, article_id, source, status, first_seen_at,"
-            " last_fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url_key) DO UPDATE SET"
-            " article_id = excluded.article_id, last_fetched_at = excluded.last_fetched_at,"
-            " status = CASE WHEN article_urls.status = 'article' THEN 'article'"
-            " ELSE excluded.status END",
-            [context.key(url), url, article_id, source, status, now_text, now_text],
-        )
 
 
 def _time_or_none(moment: datetime | None) -> str | None:

@@ -300,8 +300,9 @@ def m003_watchlist_state(db: Database) -> None:
 
 
 @migrations()
-def m004_recency_index(db: Database) -> None:
-    """Search and the browse pages list articles newest first, by published or first-seen time."""
+def m004_lookup_indexes(db: Database) -> None:
+    """Indexes for listing articles newest first and for finding an article by its feed GUID."""
+    db["articles"].create_index(["source", "feed_guid"], if_not_exists=True)
     db.execute(
         "CREATE INDEX IF NOT EXISTS idx_articles_recency"
         " ON articles (coalesce(published_at, first_seen_at))"

@@ -28,7 +28,8 @@ How it fits together:
   (:mod:`scheduler.clock`). After a suspend or a clock step it re-runs the due check at once and
   pulls in interval jobs that a backward step pushed into the future. It is a thread, not a job,
   because a job planned on the wall clock is itself delayed by a backward step.
-- **Signals.** Handlers only queue the signal; a control thread acts on it. ``SIGHUP`` reloads the
+- **Signals.** They arrive on a wakeup pipe (:class:`SignalInbox`) read by a control thread,
+  which acts on them at once whatever the main thread is doing. ``SIGHUP`` reloads the
   configuration (an invalid one is logged and the running one kept). ``SIGTERM``/``SIGINT`` stop
   new work, kill running crawl children (their whole process group), let an in-flight digest
   send finish, and return 0 within ``stop_timeout`` seconds.
@@ -39,7 +40,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import queue
 import signal
 import threading
 import time
@@ -106,16 +106,20 @@ class ServiceOptions:
 
 
 class CatchUpIntervalTrigger(IntervalTrigger):
-    """An interval trigger that, after missed runs, fires once and then carries on from now.
+    """An interval trigger that fires first at ``start_date`` (at once if that has passed), and
+    after missed runs fires once and then carries on from now.
 
-    APScheduler steps through every missed run time before coalescing them; after the clock jumps
-    ten years ahead that is millions of steps for a short interval (apscheduler #526). Skipping to
-    the present keeps the catch-up to one step: a crawl never needs replaying.
+    IntervalTrigger itself would put an overdue first run one interval after ``start_date``, and
+    steps through every missed run time before coalescing them: after the clock jumps ten years
+    ahead that is millions of steps for a short interval (apscheduler #526). Skipping to the
+    present keeps the catch-up to one step: a crawl never needs replaying.
     """
 
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime | None:
+        if previous_fire_time is None and self.start_date <= now:
+            return now
         next_time = super().get_next_fire_time(previous_fire_time, now)
         if previous_fire_time is not None and next_time is not None and next_time < now:
             return super().get_next_fire_time(None, now)
@@ -145,6 +149,57 @@ def crawl_trigger(
     return CatchUpIntervalTrigger(
         seconds=interval, start_date=first_run, jitter=jitter or None, timezone=UTC
     )
+
+
+class SignalInbox:
+    """SIGHUP, SIGTERM and SIGINT as bytes on a pipe, for the control thread to act on.
+
+    A Python signal handler runs only in the main thread, and only when that thread next runs
+    Python code. The kernel may deliver the signal to any thread, so the scheduler's main
+    thread, asleep in a lock wait until its next job (up to a minute), would notice it late.
+    ``signal.set_wakeup_fd`` makes the C-level handler write the signal number to a pipe at
+    once, whatever thread it interrupted; the handlers themselves do nothing.
+    """
+
+    HANDLED = frozenset({signal.SIGHUP, *STOP_SIGNALS})
+
+    def __init__(self) -> None:
+        self._read_fd: int | None = None
+        self._write_fd: int | None = None
+        self._previous_fd = -1
+        self._previous_handlers: dict[int, Any] = {}
+
+    def open(self) -> None:
+        """Start collecting; call from the main thread."""
+        self._read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self._write_fd, False)
+        self._previous_fd = signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
+        for signum in self.HANDLED:
+            self._previous_handlers[signum] = signal.signal(signum, _noted_on_the_pipe)
+
+    def receive(self) -> int | None:
+        """The next signal number, waiting for it; None once closed."""
+        if self._read_fd is None:
+            return None
+        try:
+            data = os.read(self._read_fd, 1)
+        except OSError:
+            return None
+        return data[0] if data else None
+
+    def close(self) -> None:
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler)
+        self._previous_handlers.clear()
+        signal.set_wakeup_fd(self._previous_fd)
+        for fd in (self._write_fd, self._read_fd):
+            if fd is not None:
+                os.close(fd)
+        self._read_fd = self._write_fd = None
+
+
+def _noted_on_the_pipe(_signum: int, _frame: object) -> None:
+    """The Python-level handler: nothing to do, the wakeup pipe already has the signal."""
 
 
 class Service:
@@ -177,7 +232,7 @@ class Service:
         )
         self.scheduler.add_listener(self._on_job_trouble, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
         self.scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
-        self._signals: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._signals = SignalInbox()
         self._stopping = threading.Event()
         self._mail_lock = threading.Lock()  # one sender at a time: due, pending and instant
         self._active = 0
@@ -195,16 +250,15 @@ class Service:
         """
         with ServiceLock(self.database):
             self._check_database()
-            previous_handlers = self._install_signal_handlers()
+            self._signals.open()
             try:
                 self.rematch()
                 self._schedule_configured_jobs(self.config)
                 self._schedule_housekeeping()
                 self.scheduler.start()  # blocks until the control thread shuts it down
+                return self._finish_stop()
             finally:
-                for signum, handler in previous_handlers.items():
-                    signal.signal(signum, handler)
-            return self._finish_stop()
+                self._signals.close()
 
     def _check_database(self) -> None:
         with contextlib.closing(open_database(self.database)) as db:
@@ -215,15 +269,6 @@ class Service:
                 "backup, or recover it with the sqlite3 shell's .recover command"
             )
         logger.info("database %s: integrity ok", self.database)
-
-    def _install_signal_handlers(self) -> dict[int, Any]:
-        previous = {}
-        for signum in (signal.SIGHUP, *STOP_SIGNALS):
-            # SimpleQueue.put is safe in a signal handler; the control thread does the work.
-            previous[signum] = signal.signal(
-                signum, lambda number, _frame: self._signals.put(number)
-            )
-        return previous
 
     def _on_started(self, _event: SchedulerEvent) -> None:
         threading.Thread(target=self._control_loop, name="control", daemon=True).start()
@@ -237,8 +282,9 @@ class Service:
         )
 
     def _control_loop(self) -> None:
-        while True:
-            signum = self._signals.get()
+        while (signum := self._signals.receive()) is not None:
+            if signum not in SignalInbox.HANDLED:
+                continue
             name = signal.Signals(signum).name
             if signum == signal.SIGHUP:
                 if self._stopping.is_set():

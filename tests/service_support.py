@@ -2,7 +2,7 @@
 
 ``ServiceProcess`` starts the real ``presswatch run`` (``scheduler.cli.main``) in a subprocess
 through ``tests/service_harness.py``, which can move the wall clock of that process with
-time-machine (``--clock`` / ``--shift-on-usr1``) so that a digest time falls a few seconds after
+time-machine (``--clock`` / ``--shift-file``) so that a digest time falls a few seconds after
 start; nothing else in the service is changed.
 """
 
@@ -101,15 +101,15 @@ class ServiceProcess:
         config: Path,
         *,
         clock: datetime | None = None,
-        shift_on_usr1: float | None = None,
+        shift_file: Path | None = None,
         extra_args: Iterable[str] = (),
         log_level: str = "INFO",
     ) -> None:
         command = [sys.executable, str(HARNESS)]
         if clock is not None:
             command += ["--clock", clock.isoformat()]
-        if shift_on_usr1 is not None:
-            command += ["--shift-on-usr1", str(shift_on_usr1)]
+        if shift_file is not None:
+            command += ["--shift-file", str(shift_file)]
         command += ["--", "--config", str(config), "--log-level", log_level, "run", *extra_args]
         environment = dict(os.environ)
         environment["PYTHONPATH"] = str(ROOT)

@@ -402,3 +402,53 @@ def test_after_sigkill_a_digest_due_while_down_is_sent_once_on_restart(
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert copy["articles"].count > 0
     copy.close()
+
+
+def test_a_digest_that_fell_due_during_a_suspend_is_sent_right_after_it(
+    tmp_path: Path, smtp: tuple[RecordingHandler, int]
+) -> None:
+    """SIGSTOP, then SIGCONT with the wall clock one hour on, as after a suspend (T5)."""
+    handler, port = smtp
+    due = digest_time_ahead(3600 + 40)
+    config = write_config(
+        tmp_path,
+        sources=[{"name": "Offline", "feeds": ["http://127.0.0.1:9/rss.xml"], "interval": "1h"}],
+        smtp_port=port,
+        watchlists=[
+            {
+                "name": GAZA,
+                "query": WATCHLISTS[GAZA],
+                "recipients": ["desk@example.org"],
+                "digest": {
+                    "times": [local_hhmm(due, "Australia/Lord_Howe")],
+                    "timezone": "Australia/Lord_Howe",
+                    "send_empty": True,
+                },
+            }
+        ],
+    )
+    shift = tmp_path / "shift"
+    service = ServiceProcess(config, clock=due - timedelta(hours=1), shift_file=shift)
+    try:
+        service.wait_for_log("presswatch service started")
+        wait_until(lambda: len(handler.received) == 1, 30, "the first digest")
+        service.signal(signal.SIGSTOP)
+        shift.write_text("3600")  # seen after SIGCONT: the clock is then one hour on
+        time.sleep(1)
+        resumed = time.monotonic()
+        service.signal(signal.SIGCONT)
+        service.wait_for_log("the clock was set forward by 3600 s", timeout=30)
+        wait_until(lambda: len(handler.received) == 2, 30, "the digest due during the suspend")
+        assert time.monotonic() - resumed < 60
+        time.sleep(2)
+        service.signal(signal.SIGTERM)
+        assert service.wait(timeout=30) == 0
+    finally:
+        service.stop()
+    period = due.astimezone(ZoneInfo("Australia/Lord_Howe")).strftime("%Y-%m-%dT%H:%M")
+    rows = ledger(config, "SELECT * FROM digests ORDER BY period")
+    assert [(row["period"] == period, row["status"]) for row in rows] == [
+        (False, "sent"),
+        (True, "sent"),
+    ]
+    assert sorted(handler.message_ids()) == sorted(row["message_id"] for row in rows)

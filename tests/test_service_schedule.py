@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crawler.store import from_db_time, open_database, to_db_time, write_transaction
-from scheduler.clock import ClockWatch
+from scheduler.clock import ClockJump, ClockWatch
 from scheduler.service import CatchUpIntervalTrigger, Service, digest_trigger
-from tests.service_support import write_config, write_watchlist
+from tests.service_support import wait_until, write_config, write_watchlist
 
 SOURCE = {"name": "Local", "feeds": ["http://127.0.0.1:9/feed.xml"], "interval": "15m"}
 
@@ -420,3 +420,44 @@ def test_reload_keeps_the_running_configuration_when_the_new_one_is_invalid(
 
     assert service.config is running
     assert {job.id: str(job.trigger) for job in service.scheduler.get_jobs()} == before
+
+
+def test_an_overdue_crawl_runs_at_once_and_a_recent_one_waits_its_interval() -> None:
+    now = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    overdue = CatchUpIntervalTrigger(minutes=15, start_date=now - timedelta(minutes=40))
+    assert overdue.get_next_fire_time(None, now) == now
+    recent = CatchUpIntervalTrigger(minutes=15, start_date=now + timedelta(minutes=5))
+    assert recent.get_next_fire_time(None, now) == now + timedelta(minutes=5)
+    assert recent.get_next_fire_time(now, now) == now + timedelta(minutes=15)
+
+
+def test_after_the_clock_is_set_back_interval_jobs_are_pulled_in_and_digests_checked(
+    tmp_path: Path,
+) -> None:
+    service = Service(reload_config(tmp_path))
+    checked = threading.Event()
+    now = datetime.now(UTC)
+    # As after the clock went back two hours: the next runs are now two hours away.
+    service.scheduler.add_job(
+        print,
+        CatchUpIntervalTrigger(seconds=60, start_date=now),
+        id="crawl:x",
+        next_run_time=now + timedelta(hours=2),
+    )
+    service.scheduler.add_job(
+        checked.set,
+        CatchUpIntervalTrigger(minutes=1, start_date=now),
+        id="due-check",
+        next_run_time=now + timedelta(hours=2),
+    )
+    thread = threading.Thread(target=service.scheduler.start)
+    thread.start()
+    try:
+        wait_until(lambda: service.scheduler.running, 10, "the scheduler")
+        service.on_clock_jump(ClockJump(slept=0.0, stepped=-7200.0))
+        assert checked.wait(10)
+        crawl = service.scheduler.get_job("crawl:x")
+        assert crawl.next_run_time <= datetime.now(UTC) + timedelta(seconds=60)
+    finally:
+        service.scheduler.shutdown(wait=True)
+        thread.join(10)

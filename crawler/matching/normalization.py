@@ -214,7 +214,6 @@ def _shape(streamed: str) -> str:
 def _class_tables() -> tuple[list[str], dict[int, str], re.Pattern[str]]:
     """Class characters for the Basic Multilingual Plane (a list) and beyond (a dict), and a
     pattern finding the characters whose class takes more than one character."""
-    basic, astral = _stream_tables()
     fold, separators = _unicode_tables()
     classes = [_WORD] * 0x10000
     # Characters whose stream form is not simply themselves, or that NFKC or case folding may

@@ -13,7 +13,6 @@ as published. The stream and the original text line up in two steps that stay ch
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +20,6 @@ from crawler.matching.normalization import (
     PARAGRAPH_MARK,
     SENTENCE_MARK,
     is_word,
-    stream_text,
     token_spans,
 )
 
@@ -113,7 +111,7 @@ def build_snippet(source: SnippetSource, hits: Sequence[Hit]) -> Snippet:
         return _plain_snippet(paragraph.text)
     tokens = paragraph.tokens
     first, last = _window(tokens, _token_index(paragraph, best, source), best.tokens)
-    start, end = spans[first][0], spans[last][1]
+    start, end = _whole_chunks(paragraph.text, spans[first][0], spans[last][1])
     prefix = f"{ELLIPSIS} " if _words_in(tokens[:first]) else ""
     suffix = f" {ELLIPSIS}" if _words_in(tokens[last + 1 :]) else ""
     highlights = []
@@ -126,6 +124,15 @@ def build_snippet(source: SnippetSource, hits: Sequence[Hit]) -> Snippet:
             shift = len(prefix) - start
             highlights.append((spans[hit_first][0] + shift, spans[hit_last][1] + shift))
     return Snippet(prefix + paragraph.text[start:end] + suffix, _merged(highlights))
+
+
+def _whole_chunks(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` to whitespace, to keep quotes, brackets and punctuation."""
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, end
 
 
 def _best_hit(hits: Sequence[Hit]) -> Hit:
