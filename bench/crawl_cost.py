@@ -24,6 +24,7 @@ How the CPU is measured:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import sys
 import tempfile
@@ -88,10 +89,8 @@ def extraction_cpu(urls: list[str]) -> tuple[float, float, int]:
         trafilatura_total += time.thread_time() - started
         done += result is not None
         started = time.thread_time()
-        try:
+        with contextlib.suppress(NotAnArticle):
             extract_article(body, url, encoding="utf-8")
-        except NotAnArticle:
-            pass
         presswatch_total += time.thread_time() - started
     for connection in connections.values():
         connection.close()
@@ -106,8 +105,9 @@ def main() -> None:
 
     web = generate_web(seed=0, sites=args.sites, articles_per_site=args.articles, hostile=False)
     with tempfile.TemporaryDirectory() as folder, serve(web) as running:
-        config = write_config(Path(folder) / "config", bench_sources(running, web),
-                              crawl=BENCH_CRAWL)
+        config = write_config(
+            Path(folder) / "config", bench_sources(running, web), crawl=BENCH_CRAWL
+        )
         server_before = time.process_time()
         wall_before = time.monotonic()
         result = run_crawl(config, time_limit=3600)
@@ -115,26 +115,34 @@ def main() -> None:
         server_cpu = time.process_time() - server_before
         requests = len(running.requests)
         stored = rows(config / "db.sqlite", "SELECT url FROM articles")
-        baseline_cpu, extractor_cpu, baseline_pages = extraction_cpu(
-            [row["url"] for row in stored]
-        )
+        baseline_cpu, extractor_cpu, baseline_pages = extraction_cpu([row["url"] for row in stored])
 
     articles = len(stored)
     crawl_cpu = result.cpu_seconds or 0.0
     per_article = crawl_cpu / max(articles, 1)
     per_page = baseline_cpu / max(len(stored), 1)
-    print(f"news web: {args.sites} sites x {args.articles} articles "
-          f"({sum(not a.too_old for a in web.articles)} inside the lookback window)")
-    print(f"crawl: status {result.status}, {articles} articles stored, {requests} requests, "
-          f"{wall:.1f} s wall, {requests / wall:.0f} pages/s, peak RSS "
-          f"{result.peak_rss_mb:.0f} MB")
-    print(f"crawl child CPU: {crawl_cpu:.1f} s = {per_article * 1000:.2f} ms per article "
-          "(discover, fetch, extract, match, dedup, store)")
+    print(
+        f"news web: {args.sites} sites x {args.articles} articles "
+        f"({sum(not a.too_old for a in web.articles)} inside the lookback window)"
+    )
+    print(
+        f"crawl: status {result.status}, {articles} articles stored, {requests} requests, "
+        f"{wall:.1f} s wall, {requests / wall:.0f} pages/s, peak RSS "
+        f"{result.peak_rss_mb:.0f} MB"
+    )
+    print(
+        f"crawl child CPU: {crawl_cpu:.1f} s = {per_article * 1000:.2f} ms per article "
+        "(discover, fetch, extract, match, dedup, store)"
+    )
     print(f"news web servers CPU (this process, during the crawl): {server_cpu:.1f} s")
-    print(f"baseline trafilatura.bare_extraction: {baseline_cpu:.1f} s on {len(stored)} pages "
-          f"({baseline_pages} extracted) = {per_page * 1000:.2f} ms per page")
-    print(f"for orientation, crawler.extract.extract_article alone: {extractor_cpu:.1f} s = "
-          f"{extractor_cpu / max(len(stored), 1) * 1000:.2f} ms per page")
+    print(
+        f"baseline trafilatura.bare_extraction: {baseline_cpu:.1f} s on {len(stored)} pages "
+        f"({baseline_pages} extracted) = {per_page * 1000:.2f} ms per page"
+    )
+    print(
+        f"for orientation, crawler.extract.extract_article alone: {extractor_cpu:.1f} s = "
+        f"{extractor_cpu / max(len(stored), 1) * 1000:.2f} ms per page"
+    )
     ratio = per_article / per_page if per_page else float("inf")
     verdict = "meets" if ratio <= GOAL_RATIO else "misses"
     print(f"ratio crawl / trafilatura per article: {ratio:.2f}x ({verdict} the {GOAL_RATIO}x goal)")

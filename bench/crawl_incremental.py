@@ -39,8 +39,13 @@ def article_requests(requests, web) -> int:
 
 
 def listing_statuses(requests) -> Counter:
-    listings = ("/rss.xml", "/atom.xml", "/sitemap.xml", "/sitemap-news.xml",
-                "/sitemap-articles.xml")
+    listings = (
+        "/rss.xml",
+        "/atom.xml",
+        "/sitemap.xml",
+        "/sitemap-news.xml",
+        "/sitemap-articles.xml",
+    )
     return Counter(r.status for r in requests if r.path in listings)
 
 
@@ -53,8 +58,9 @@ def main() -> None:
     web = generate_web(seed=0, sites=args.sites, articles_per_site=args.articles, hostile=False)
     cycles = []
     with tempfile.TemporaryDirectory() as folder, serve(web) as running:
-        config = write_config(Path(folder) / "config", bench_sources(running, web),
-                              crawl=BENCH_CRAWL)
+        config = write_config(
+            Path(folder) / "config", bench_sources(running, web), crawl=BENCH_CRAWL
+        )
         for cycle in range(3):
             if cycle == 2:
                 web.add_articles(args.sites)  # one new article on every site
@@ -68,16 +74,20 @@ def main() -> None:
     print(f"news web: {args.sites} sites x {args.articles} articles")
     for number, (result, seconds, requests) in enumerate(cycles, start=1):
         label = {1: "first", 2: "unchanged", 3: "one new article per site"}[number]
-        print(f"cycle {number} ({label}): status {result.status}, {seconds:.1f} s wall, "
-              f"{result.cpu_seconds:.1f} s child CPU, {len(requests)} requests, "
-              f"{article_requests(requests, web)} article pages fetched, {result.new} new, "
-              f"feeds/sitemaps {dict(listing_statuses(requests))}")
+        print(
+            f"cycle {number} ({label}): status {result.status}, {seconds:.1f} s wall, "
+            f"{result.cpu_seconds:.1f} s child CPU, {len(requests)} requests, "
+            f"{article_requests(requests, web)} article pages fetched, {result.new} new, "
+            f"feeds/sitemaps {dict(listing_statuses(requests))}"
+        )
     first, second = cycles[0][1], cycles[1][1]
     share = second / first
     fetched = article_requests(cycles[1][2], web)
     verdict = "meets" if fetched == 0 and share <= GOAL_SHARE else "misses"
-    print(f"second cycle: {fetched} article pages, {share:.1%} of the first cycle's time "
-          f"({verdict} the goal: 0 pages and at most {GOAL_SHARE:.0%})")
+    print(
+        f"second cycle: {fetched} article pages, {share:.1%} of the first cycle's time "
+        f"({verdict} the goal: 0 pages and at most {GOAL_SHARE:.0%})"
+    )
 
 
 if __name__ == "__main__":

@@ -195,7 +195,7 @@ def _recent_errors(db: Database, since: str) -> list[dict[str, Any]]:
         [since, RECENT_ERRORS_SHOWN],
     ).fetchall()
     digest_errors = db.execute(
-        "SELECT coalesce(next_attempt_at, created_at), watchlist || ' to ' || recipient, status,"
+        "SELECT created_at, watchlist || ' to ' || recipient, status,"
         " last_error FROM digests WHERE last_error IS NOT NULL AND created_at >= ?"
         " AND status != 'sent' ORDER BY created_at DESC LIMIT ?",
         [since, RECENT_ERRORS_SHOWN],
@@ -242,7 +242,7 @@ def _database_bytes(database: Path) -> int:
 
 def _one_line(text: object, limit: int = 300) -> str:
     """An error message for the terminal: it may quote a web server, so no control characters."""
-    flat = _CONTROL_CHARACTERS.sub(" ", str(text)).strip()
+    flat = " ".join(_CONTROL_CHARACTERS.sub(" ", str(text)).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -13,9 +13,13 @@ MIB = 1024 * 1024
 
 
 def _settings(tmp_path, **crawl):
-    config = load_config(write_config(tmp_path / "config", [
-        {"name": "a", "feeds": ["https://a.example/rss.xml"]}
-    ], crawl=crawl))
+    config = load_config(
+        write_config(
+            tmp_path / "config",
+            [{"name": "a", "feeds": ["https://a.example/rss.xml"]}],
+            crawl=crawl,
+        )
+    )
     return crawl_settings(config)
 
 
@@ -54,9 +58,17 @@ def test_defaults_bound_every_crawl(tmp_path):
 
 def test_the_crawl_table_is_applied(tmp_path):
     settings = _settings(
-        tmp_path, max_page_mb=1, timeout="7s", retries=4, max_depth=5, memory_limit_mb=300,
-        cycle_timeout="90s", obey_robots=False, user_agent="bot/1 (+https://x.example/bot)",
-        concurrency=6, concurrency_per_domain=3,
+        tmp_path,
+        max_page_mb=1,
+        timeout="7s",
+        retries=4,
+        max_depth=5,
+        memory_limit_mb=300,
+        cycle_timeout="90s",
+        obey_robots=False,
+        user_agent="bot/1 (+https://x.example/bot)",
+        concurrency=6,
+        concurrency_per_domain=3,
     )
 
     assert settings.getint("DOWNLOAD_MAXSIZE") == MIB

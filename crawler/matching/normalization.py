@@ -197,7 +197,7 @@ def _char_stream(char: str) -> str:
 # characters expand (``…`` is three full stops after NFKC, ``½`` is ``1⁄2``) and get several.
 _WORD, _S, _NOTHING = "w", "s", "\x02"
 _CLASS_TOKEN = re.compile(r"[ws][ws\x02]*|[|#]")
-_CLASS_POSSESSIVE = re.compile(r"'s(?=\x02*(?:[ |#]|\Z))")
+_CLASS_POSSESSIVE = re.compile(r"'(\x02*)s(?=\x02*(?:[ |#]|\Z))")
 
 
 def _shape(streamed: str) -> str:
@@ -251,7 +251,7 @@ def token_spans(text: str) -> list[tuple[int, int]]:
         )
     shaped = shaped.translate(classes)
     if "'" in shaped:
-        shaped = _CLASS_POSSESSIVE.sub("''", shaped)  # dropped, as in the stream
+        shaped = _CLASS_POSSESSIVE.sub(r"'\1'", shaped)  # dropped, as in the stream
     spans = list(map(re.Match.span, _CLASS_TOKEN.finditer(shaped)))
     if len(shaped) == len(text):
         return spans

@@ -42,7 +42,7 @@ _DELIMITERS = '()"'
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str  # ( ) AND OR NOT - NEAR FIELD = WORD PHRASE
+    kind: str  # ( ) AND OR NOT - NEAR FIELD = WORD PHRASE ERROR
     position: int
     text: str = ""
     distance: int = 0
@@ -58,6 +58,15 @@ class _Lexer:
         return QuerySyntaxError(message, self.query, position)
 
     def run(self) -> list[_Token]:
+        """The tokens; a lexical error becomes a final ERROR token, so that the parser reports
+        whichever problem comes first in the query."""
+        try:
+            self._read()
+        except QuerySyntaxError as error:
+            self.tokens.append(_Token("ERROR", error.position, error.message))
+        return self.tokens
+
+    def _read(self) -> None:
         query, position = self.query, 0
         while position < len(query):
             char = query[position]
@@ -75,7 +84,6 @@ class _Lexer:
                 following = query[end] if end < len(query) else ""
                 self._bare(query[position:end], position, following, operators=True)
                 position = end
-        return self.tokens
 
     def _phrase(self, start: int) -> int:
         end = self.query.find('"', start + 1)
@@ -92,8 +100,9 @@ class _Lexer:
         elif operators and (text == "NEAR" or text.startswith("NEAR/")):
             self.tokens.append(_Token("NEAR", position, distance=self._distance(text, position)))
         elif text.startswith("-"):
-            self.tokens.append(_Token("-", position))
-            self._rest(text[1:], position + 1, following, "-", '("')
+            minuses = len(text) - len(text.lstrip("-"))
+            self.tokens.extend(_Token("-", position + offset) for offset in range(minuses))
+            self._rest(text[minuses:], position + minuses, following, "-", '("')
         elif match := _FIELD_PREFIX.match(text):
             self.tokens.append(_Token("FIELD", position, match[1]))
             if _FIELD_PREFIX.match(text[match.end() :]):
@@ -152,7 +161,10 @@ class _Parser:
         return QuerySyntaxError(message, self.query, position)
 
     def peek(self) -> _Token | None:
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
+        token = self.tokens[self.index] if self.index < len(self.tokens) else None
+        if token is not None and token.kind == "ERROR":
+            raise self.error(token.text, token.position)
+        return token
 
     def take(self) -> _Token:
         token = self.tokens[self.index]
