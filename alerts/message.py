@@ -23,6 +23,9 @@ from alerts.sanitize import one_line
 
 SUBJECT_LIMIT = 250
 POLICY = email.policy.SMTP  # CRLF line endings, as on the wire
+# Headers are one line each (RFC 5322 allows 998 characters): Python's folding of a long Subject
+# right after the colon makes the parsed value start with a space.
+HEADER_POLICY = POLICY.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def build_message(
     unsubscribe: str,
 ) -> bytes:
     """One message to one recipient, as the bytes handed to the SMTP server."""
-    headers = EmailMessage(policy=POLICY)
+    headers = EmailMessage(policy=HEADER_POLICY)
     headers["From"] = one_line(from_address, 500)
     headers["To"] = one_line(to, 500)
     headers["Subject"] = one_line(subject, SUBJECT_LIMIT)
@@ -68,5 +71,5 @@ def build_message(
     headers["Auto-Submitted"] = "auto-generated"
     headers["MIME-Version"] = "1.0"
     headers["Content-Type"] = body.content_type
-    block = b"".join(POLICY.fold_binary(name, value) for name, value in headers.raw_items())
+    block = b"".join(HEADER_POLICY.fold_binary(name, value) for name, value in headers.raw_items())
     return block + b"\r\n" + body.data

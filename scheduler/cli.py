@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         _say(f"presswatch: configuration error: {error}", stream=sys.stderr)
         return EXIT_USAGE
+    except UsageError as error:
+        _say(f"presswatch: {error}", stream=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except (RuntimeError, OSError) as error:
@@ -166,22 +169,75 @@ def _format_duration(seconds: float) -> str:
     return f"{int(seconds)}s"
 
 
-def _not_yet(name: str, issue: int) -> int:
-    _say(
-        f"presswatch {name}: not available in this version yet (tracked in issue #{issue})",
-        stream=sys.stderr,
-    )
-    return EXIT_FAILURE
-
-
 def cmd_crawl(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("crawl", 3)
+    from crawler.archive import rematch_archive
+    from scheduler.crawl import run_crawl
+
+    config = _load(args)
+    names = _known_names(args.source, [source.name for source in config.sources], "source")
+    db = _open_archive(config)
+    rematch_archive(db, config)
+    result = run_crawl(
+        config.directory, names, time_limit=config.settings.crawl.cycle_timeout.total_seconds()
+    )
+    for name, run in sorted(result.sources.items()):
+        errors = ", ".join(f"{kind} {count}" for kind, count in sorted(run.errors.items()))
+        _say(
+            f"{name}: {run.status}; {run.new} new, {run.updated} updated, {run.skipped} skipped,"
+            f" {run.requests} requests ({run.not_modified} not modified)"
+            + (f"; errors: {errors}" if errors else "")
+        )
+    _say(f"crawl {result.status} in {result.duration:.1f} s: {result.new} new articles")
+    if result.message:
+        _say(result.message, stream=sys.stderr)
+    return EXIT_OK if result.status == "ok" else EXIT_FAILURE
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("digest", 6)
+    import alerts
+    from crawler.archive import rematch_archive
+    from crawler.store import utcnow
+
+    config = _load(args)
+    names = _known_names(
+        [args.watchlist] if args.watchlist else None,
+        [watchlist.name for watchlist in config.watchlists],
+        "watch list",
+    )
+    db = _open_archive(config)
+    rematch_archive(db, config)
+    now = utcnow()
+    if args.preview:
+        if names is None and len(config.watchlists) > 1:
+            _say("presswatch digest: --preview needs --watchlist NAME", stream=sys.stderr)
+            return EXIT_USAGE
+        watchlist = names[0] if names else config.watchlists[0].name
+        html = alerts.preview(db, config, watchlist, now=now)
+        with open(args.preview, "w", encoding="utf-8") as output:
+            output.write(html)
+        _say(f"preview of {watchlist!r} written to {args.preview}; nothing was sent")
+        return EXIT_OK
+    report = alerts.deliver_pending(db, config, now=now, watchlists=names)
+    report.merge(alerts.send_instant(db, config, now=now))
+    report.merge(alerts.send_due(db, config, now=now, watchlists=names))
+    _say(f"digests: {report}")
+    return EXIT_OK if not report.failed else EXIT_FAILURE
+
+
+def _known_names(requested: list[str] | None, known: list[str], kind: str) -> list[str] | None:
+    """Check names given on the command line; an unknown one is a usage error."""
+    import difflib
+
+    for name in requested or []:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(f"unknown {kind} {name!r}{hint}")
+    return requested or None
+
+
+class UsageError(Exception):
+    """A command-line argument that names nothing configured."""
 
 
 def cmd_search(args: argparse.Namespace) -> int:

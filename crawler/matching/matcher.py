@@ -160,7 +160,8 @@ class Matcher:
         shown = [hit for hit in hits if hit.field == snippet_field]
         article.locate(snippet_field)
         snippet = build_snippet(article.snippet_source(snippet_field), shown)
-        term_ids = dict.fromkeys(hit.term for hit in sorted(hits, key=lambda h: h.start))
+        in_reading_order = sorted(hits, key=lambda hit: (hit.field != "title", hit.start))
+        term_ids = dict.fromkeys(hit.term for hit in in_reading_order)
         return MatchResult(
             watchlist=name,
             clauses=clauses,

@@ -24,7 +24,9 @@ from crawler.matching.normalization import is_word
 NOT_PLURALS = frozenset({"news", "series", "species", "means", "goods"})
 MIN_INFLECTED_LENGTH = 4
 MIN_SPLIT_WORD_LENGTH = 6
+MAX_SPLIT_WORD_LENGTH = 30
 MIN_SPLIT_PART_LENGTH = 3
+MAX_COMPOUND_PHRASE_WORDS = 8  # longer phrases are matched as written (and plural)
 
 Variant = tuple[str, ...]
 
@@ -74,7 +76,9 @@ def _joins(words: Variant) -> list[Variant]:
 
 def _splits(word: str) -> list[Variant]:
     """A compound word written as two ("ceasefire" -> "cease fire")."""
-    if not (word.isascii() and word.isalpha()) or len(word) < MIN_SPLIT_WORD_LENGTH:
+    if not (word.isascii() and word.isalpha()):
+        return []
+    if not MIN_SPLIT_WORD_LENGTH <= len(word) <= MAX_SPLIT_WORD_LENGTH:
         return []
     return [
         (word[:cut], word[cut:])
@@ -94,6 +98,8 @@ def term_variants(words: Variant, *, exact: bool = False, prefix: bool = False) 
     *leading, last = words
     endings = (last,) if prefix else word_forms(last)
     variants = [(*leading, ending) for ending in endings]
+    if len(words) > MAX_COMPOUND_PHRASE_WORDS:
+        return variants
     variants.extend(_joins(words))
     for index, word in enumerate(words):
         variants.extend((*words[:index], *split, *words[index + 1 :]) for split in _splits(word))

@@ -371,7 +371,9 @@ def _context_paragraph(
     style: text.TextStyle,
     sentences: _ContextSentences,
 ) -> str:
-    if rng.random() < 0.3:
+    # Mostly generated paragraphs: two unrelated articles must not share most of their text,
+    # or they would rightly count as copies of one story.
+    if rng.random() < 0.75:
         if language == "ar":
             return text.arabic_paragraph(rng, "economy", weekday)
         return text.english_paragraph(rng, "world", style, weekday)
