@@ -129,8 +129,9 @@ class CatchUpIntervalTrigger(IntervalTrigger):
 def digest_trigger(watchlist: WatchList, timezone: str) -> BaseTrigger:
     """Cron trigger(s) at the list's local digest times, in its IANA timezone.
 
-    On a spring-forward day APScheduler fires a skipped time one DST offset late, and on a
-    fall-back day it fires a repeated time twice. Both are harmless: the trigger only wakes the
+    On a spring-forward day APScheduler fires a skipped time one DST offset later by the wall
+    clock (02:30 at 03:30, half an hour after the 03:00 jump), and on a fall-back day it fires a
+    repeated time twice. Both are harmless: the trigger only wakes the
     service, and the ledger decides what is due (the minutely ``due-check`` catches the skipped
     time at the moment :mod:`alerts.due` says it falls due).
     """
@@ -250,6 +251,9 @@ class Service:
         """
         with ServiceLock(self.database):
             self._check_database()
+            if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+                # APScheduler logs two INFO lines per job run; the jobs log what matters.
+                logging.getLogger("apscheduler").setLevel(logging.WARNING)
             self._signals.open()
             try:
                 self.rematch()
@@ -619,7 +623,11 @@ def _signal_process_group(pid: int, own_group: int, signum: int) -> None:
 
 def _describe_origin(origin: tuple[Any, ...]) -> str:
     if origin[0] == "crawl":
-        return f"every {origin[1]}"
+        seconds = int(origin[1].total_seconds())
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds >= size and seconds % size == 0:
+                return f"every {seconds // size}{unit}"
+        return f"every {seconds}s"
     times = ", ".join(moment.strftime("%H:%M") for moment in origin[1])
     return f"at {times} {origin[2]}"
 

@@ -224,8 +224,9 @@ def test_missing_directory(tmp_path: Path) -> None:
 
 
 def test_config_directory_from_environment(config_copy: Path) -> None:
+    # The installed console script, run from a folder that has its own config/ directory.
     result = subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "check"],
+        [str(Path(sys.executable).parent / "presswatch"), "check"],
         capture_output=True,
         text=True,
         cwd=config_copy.parent,

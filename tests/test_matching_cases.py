@@ -314,7 +314,9 @@ ADVERSARIAL_LITERALS = [
 SNIPPET_WINDOWS = [
     Case(
         "Gaza",
-        " ".join(f"w{index}" for index in range(50)) + " Gaza " + " ".join(f"v{i}" for i in range(50)),
+        " ".join(f"w{index}" for index in range(50))
+        + " Gaza "
+        + " ".join(f"v{i}" for i in range(50)),
         "… w40 w41 w42 w43 w44 w45 w46 w47 w48 w49 [Gaza] v0 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10"
         " v11 v12 v13 v14 v15 v16 v17 v18 …",
     ),

@@ -114,7 +114,9 @@ def test_prefilter_passes_the_matching_articles(
     parsed = parse_query(query)
     matcher = Matcher({"list": parsed})
     matched = {
-        index for index, (title, body) in enumerate(ARTICLES) if matcher.match(title=title, body=body)
+        index
+        for index, (title, body) in enumerate(ARTICLES)
+        if matcher.match(title=title, body=body)
     }
     assert matched == matching
     expression = fts_expression(parsed)
@@ -181,7 +183,7 @@ def _articles(draw: st.DrawFn) -> tuple[str, str]:
             )
         )
         separators = draw(st.lists(st.sampled_from(_SEPARATORS), min_size=len(words)))
-        return "".join(word + separator for word, separator in zip(words, separators))
+        return "".join(word + separator for word, separator in zip(words, separators, strict=False))
 
     return text(4), text(12)
 
@@ -234,14 +236,16 @@ def test_every_matching_article_passes_the_prefilter(
     table.replace(articles)
     matcher = Matcher({"list": query})
     matched = {
-        index for index, (title, body) in enumerate(articles) if matcher.match(title=title, body=body)
+        index
+        for index, (title, body) in enumerate(articles)
+        if matcher.match(title=title, body=body)
     }
     assert matched <= table.search(expression), (query_text, expression)
 
 
 # Hostile input: a QuerySyntaxError or a literal search, never an SQLite error.
 
-_HOSTILE = '"()[]{}*^:-+=/\\\x00\'`;,.NEARORNOTAND title body col 0123 ab غ ß ı'
+_HOSTILE = "\"()[]{}*^:-+=/\\\x00'`;,.NEARORNOTAND title body col 0123 ab غ ß ı"
 
 
 def _hostile_queries(count: int, seed: int) -> Iterator[str]:
@@ -293,7 +297,9 @@ def test_ten_thousand_hostile_queries_never_raise_an_sqlite_error(table: FtsTabl
     assert all(outcomes.values()), outcomes  # every path was exercised
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(max_size=80))
 def test_random_text_as_a_query_never_raises_an_sqlite_error(table: FtsTable, text: str) -> None:
     try:

@@ -113,3 +113,20 @@ def test_article_text_is_never_changed_in_the_snippet() -> None:
     (result,) = matcher.match(body=body)
     assert result.snippet == body.strip()
     assert [result.snippet[a:b] for a, b in result.highlights] == ["Gaza", "truce"]
+
+
+def test_highlight_spans_cover_every_occurrence_in_the_whole_text() -> None:
+    matcher = Matcher(
+        {"a": parse_query('"Rafah crossing" OR ceasefire*'), "b": parse_query("x -Gaza")}
+    )
+    text = "Gaza’s cease-fire.\r\n\r\nThe Rafah crossing, and\nceasefires; RAFAH CROSSINGS\n"
+    spans = matcher.highlight_spans(text)
+    assert [text[start:end] for start, end in spans] == [
+        "Gaza",
+        "cease-fire",
+        "Rafah crossing",
+        "ceasefires",
+        "RAFAH CROSSINGS",
+    ]
+    assert matcher.highlight_spans("nothing here") == []
+    assert Matcher({}).highlight_spans("Gaza") == []

@@ -12,11 +12,13 @@ translation:
   the word is cut there and searched as a prefix);
 - a word that is not plain ASCII letters and digits is left out of its AND; a spelling with no
   word left makes the term, and so any OR around it, unfilterable;
-- ``NOT`` and ``NEAR`` distances are dropped (an AND keeps the rest), ``title:`` and ``body:``
-  become FTS column filters.
+- ``NOT`` parts are left out (an AND of the rest is wider), ``NEAR`` becomes AND, a phrase longer
+  than eight words is searched by its first eight, ``title:`` and ``body:`` become FTS column
+  filters.
 
 Every word reaches FTS inside double quotes and built from letters and digits only, so no input
-can produce FTS syntax. ``None`` means "no usable prefilter: scan every article".
+can produce FTS syntax; an expression nested deeper than FTS5's parser allows is not produced.
+``None`` means "no usable prefilter: scan every article".
 """
 
 from __future__ import annotations

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 
 SENTENCE_MARK = "|"
 PARAGRAPH_MARK = "#"
@@ -55,14 +57,17 @@ _SEPARATOR_CATEGORIES = (
     *("Cc", "Cs", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps"),
     *("Sc", "Sk", "Sm", "So", "Zl", "Zp", "Zs"),
 )
-# Planes 0 and 1 hold every mark, punctuation mark and symbol; plane 14 the tag characters.
-_SCANNED_CODE_POINTS = (*range(0x20000), *range(0xE0000, 0xE1000))
 _ASTRAL_RUN = re.compile("[\U00010000-\U0010ffff]+")
 
 # In the stream, an apostrophe is first written as this placeholder so that a possessive "'s"
 # can be dropped with plain string replacement; any other apostrophe then becomes a space.
 _APOSTROPHE = "\x01"
 _POSSESSIVE_ENDINGS = {f"{_APOSTROPHE}s{end}": end for end in (" ", SENTENCE_MARK, PARAGRAPH_MARK)}
+
+
+def _scanned_code_points() -> Iterator[int]:
+    """Planes 0 and 1 hold every mark, punctuation mark and symbol; plane 14 the tags."""
+    return itertools.chain(range(0x20000), range(0xE0000, 0xE1000))
 
 
 def _without_marks(text: str) -> str:
@@ -84,7 +89,7 @@ def _unicode_tables() -> tuple[dict[int, str], frozenset[int]]:
     variants.update({ord(k): v or "" for k, v in {**_ARABIC_AND_PERSIAN, **_HEBREW}.items()})
     fold: dict[int, str] = {}
     separators: set[int] = set()
-    for code_point in _SCANNED_CODE_POINTS:
+    for code_point in _scanned_code_points():
         char = chr(code_point)
         category = unicodedata.category(char)
         if category in _SEPARATOR_CATEGORIES:
@@ -140,6 +145,11 @@ def _fold_case(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+def _recomposed(text: str) -> str:
+    """NFC again, for what a removed mark kept apart (a Hangul jamo pair around an accent)."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def _has_astral(text: str) -> bool:
     """Whether ``text`` has a character beyond U+FFFF (faster than any regex search)."""
     return len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
@@ -155,7 +165,7 @@ def normalize(text: str) -> str:
     normalize(t)``).
     """
     folded = _fold_case(text)
-    return folded if folded.isascii() else folded.translate(_normalize_table())
+    return folded if folded.isascii() else _recomposed(folded.translate(_normalize_table()))
 
 
 def stream_text(text: str) -> str:
@@ -167,10 +177,11 @@ def stream_text(text: str) -> str:
     basic, astral = _stream_tables()
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")  # one line break, as for str.splitlines
-    mapped = _fold_case(text)
-    if not mapped.isascii() and _has_astral(mapped):
-        mapped = _ASTRAL_RUN.sub(lambda run: run[0].translate(astral), mapped)
-    mapped = mapped.translate(basic)
+    mapped = _fold_case(text).translate(basic)  # leaves characters beyond U+FFFF alone
+    if not mapped.isascii():
+        if _has_astral(mapped):
+            mapped = _ASTRAL_RUN.sub(lambda run: run[0].translate(astral), mapped)
+        mapped = _recomposed(mapped)
     if _APOSTROPHE in mapped:
         for ending, replacement in _POSSESSIVE_ENDINGS.items():
             if ending in mapped:  # searching is cheaper than copying
@@ -188,7 +199,7 @@ def stream_text(text: str) -> str:
 def _char_stream(char: str) -> str:
     """The stream form of one character, with the apostrophe placeholder kept."""
     basic, astral = _stream_tables()
-    return _fold_case(char).translate(astral).translate(basic)
+    return _fold_case(char).translate(basic).translate(astral)
 
 
 # ``token_spans`` works on a *class string*: one character per character of the text saying
@@ -221,7 +232,7 @@ def _class_tables() -> tuple[list[str], dict[int, str], re.Pattern[str]]:
     special = {*fold, *separators, ord("_"), ord("s"), ord("S")}
     special.update(
         code_point
-        for code_point in range(0x10000)
+        for code_point in _scanned_code_points()
         if unicodedata.decomposition(chr(code_point)) or len(chr(code_point).casefold()) != 1
     )
     astral_classes: dict[int, str] = {}
@@ -244,12 +255,11 @@ def token_spans(text: str) -> list[tuple[int, int]]:
     Arabic tanween) belong to its span; a dropped possessive ``'s`` does not.
     """
     classes, astral_classes, expanding = _class_tables()
-    shaped = text
+    shaped = text.translate(classes)  # leaves characters beyond U+FFFF alone
     if not text.isascii() and _has_astral(text):
         shaped = _ASTRAL_RUN.sub(
             lambda run: "".join(astral_classes.get(ord(char), _WORD) for char in run[0]), shaped
         )
-    shaped = shaped.translate(classes)
     if "'" in shaped:
         shaped = _CLASS_POSSESSIVE.sub(r"'\1'", shaped)  # dropped, as in the stream
     spans = list(map(re.Match.span, _CLASS_TOKEN.finditer(shaped)))

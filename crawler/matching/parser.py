@@ -144,7 +144,7 @@ class _Lexer:
             raise self.error("NEAR needs a distance, e.g. NEAR/5", position)
         if not (digits.isascii() and digits.isdigit()):
             raise self.error("NEAR distance must be a whole number, e.g. NEAR/5", position + 5)
-        if int(digits) > MAX_NEAR_DISTANCE:
+        if len(digits) > len(str(MAX_NEAR_DISTANCE)) or int(digits) > MAX_NEAR_DISTANCE:
             raise self.error(f"NEAR distance must be at most {MAX_NEAR_DISTANCE}", position + 5)
         return int(digits)
 

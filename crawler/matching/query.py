@@ -154,6 +154,18 @@ def iter_terms(node: Node) -> list[Term]:
     raise TypeError(f"not a query node: {node!r}")
 
 
+def positive_terms(node: Node) -> list[Term]:
+    """The terms not under a NOT: a query that is true has found at least one of them."""
+    match node:
+        case Not():
+            return []
+        case And(children) | Or(children):
+            return [term for child in children for term in positive_terms(child)]
+        case Field(_, child):
+            return positive_terms(child)
+    return iter_terms(node)
+
+
 def can_match_positively(node: Node) -> bool:
     """False when the query could only match by the absence of terms (``NOT x``, ``a OR -b``)."""
     match node:

@@ -13,6 +13,8 @@ as published. The stream and the original text line up in two steps that stay ch
 from __future__ import annotations
 
 import functools
+import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -91,15 +93,39 @@ class SnippetSource:
         # str.splitlines breaks exactly where the stream puts a "#" (CR LF counting once)
         return self.text.splitlines()
 
+    @functools.cached_property
+    def paragraph_offsets(self) -> list[int]:
+        """Where each paragraph starts in ``text``."""
+        lines = self.text.splitlines(keepends=True)
+        return [0, *itertools.accumulate(map(len, lines))]
+
+    @functools.cached_property
+    def _paragraph_starts(self) -> list[int]:
+        """Where each paragraph's first token is in the stream (after the padding space)."""
+        return [1, *(mark.end() + 1 for mark in re.finditer(PARAGRAPH_MARK, self.stream))]
+
     def paragraph(self, index: int) -> _Paragraph:
         if index not in self._paragraphs:
-            start = 1  # after the padding space
-            for _ in range(index):
-                start = self.stream.index(PARAGRAPH_MARK, start) + 2
+            start = self._paragraph_starts[index]
             end = self.stream.find(_PARAGRAPH_SEPARATOR, start - 1)
             tokens = self.stream[start : end if end >= 0 else None].split()
             self._paragraphs[index] = _Paragraph(self.original_paragraphs[index], start, tokens)
         return self._paragraphs[index]
+
+
+def hit_spans(source: SnippetSource, hits: Sequence[Hit]) -> list[tuple[int, int]]:
+    """Where ``hits`` (located, in the field of ``source``) are in the whole text, merged."""
+    spans = []
+    for hit in hits:
+        paragraph = source.paragraph(hit.paragraph)
+        if paragraph.spans is None:
+            continue
+        first = _token_index(paragraph, hit, source)
+        offset = source.paragraph_offsets[hit.paragraph]
+        start = paragraph.spans[first][0]
+        end = paragraph.spans[first + hit.tokens - 1][1]
+        spans.append((offset + start, offset + end))
+    return _merged(spans)
 
 
 def build_snippet(source: SnippetSource, hits: Sequence[Hit]) -> Snippet:
@@ -137,6 +163,8 @@ def _whole_chunks(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _best_hit(hits: Sequence[Hit]) -> Hit:
     """The hit whose snippet window shows the most distinct terms, then the most hits."""
+    if len(hits) == 1:
+        return hits[0]
     compared = sorted(hits, key=lambda hit: (hit.paragraph, hit.word))[:_MAX_HITS_COMPARED]
 
     def shown(candidate: Hit) -> tuple[int, int]:
@@ -159,26 +187,43 @@ def _token_index(paragraph: _Paragraph, hit: Hit, source: SnippetSource) -> int:
 def _window(tokens: list[str], hit_first: int, hit_tokens: int) -> tuple[int, int]:
     """First and last token of the snippet: about 30 words, the hit near the start, and the
     sentence mark that ends the last word if there is one."""
-    first = _step_words(tokens, hit_first, -WORDS_BEFORE_HIT)
-    last = _step_words(tokens, first, SNIPPET_WORDS - 1)
+    first = _first_word_from(tokens, _step_back(tokens, hit_first, WORDS_BEFORE_HIT))
+    last = _step_forward(tokens, first, SNIPPET_WORDS - 1)
     shown = _words_in(tokens[first : last + 1])
     if shown < SNIPPET_WORDS:  # the paragraph ends early: show more before the hit
-        first = _step_words(tokens, first, shown - SNIPPET_WORDS)
-    while not is_word(tokens[first]):
-        first += 1
+        first = _first_word_from(tokens, _step_back(tokens, first, SNIPPET_WORDS - shown))
     last = max(last, hit_first + hit_tokens - 1)
     while last + 1 < len(tokens) and not is_word(tokens[last + 1]):
         last += 1
     return first, last
 
 
-def _step_words(tokens: list[str], start: int, steps: int) -> int:
-    """The token ``steps`` words after ``start`` (before it if negative), or the paragraph end."""
-    direction = 1 if steps > 0 else -1
-    position, remaining = start, abs(steps)
-    while remaining and 0 <= position + direction < len(tokens):
-        position += direction
-        remaining -= is_word(tokens[position])
+# Stepping over words a slice at a time lets list.count skip the sentence marks in C.
+
+
+def _step_back(tokens: list[str], start: int, words: int) -> int:
+    """The token ``words`` words before ``start``, or the first token."""
+    position = start
+    while words > 0 and position > 0:
+        low = max(0, position - words)
+        words -= position - low - tokens[low:position].count(SENTENCE_MARK)
+        position = low
+    return position
+
+
+def _step_forward(tokens: list[str], start: int, words: int) -> int:
+    """The token ``words`` words after ``start``, or the last token."""
+    position = start
+    while words > 0 and position < len(tokens) - 1:
+        high = min(len(tokens) - 1, position + words)
+        words -= high - position - tokens[position + 1 : high + 1].count(SENTENCE_MARK)
+        position = high
+    return position
+
+
+def _first_word_from(tokens: list[str], position: int) -> int:
+    while not is_word(tokens[position]):
+        position += 1
     return position
 
 

@@ -10,7 +10,7 @@ crossings", "hostage deals"); possessives need no variant because the token stre
 Compounds: a phrase also matches with two adjacent words joined ("cease fire" finds
 "ceasefire"), and a word also matches split in two ("ceasefire" finds "cease fire" and
 "cease-fire", since a hyphen separates words in the stream; "Gaza ceasefire" finds "Gaza
-cease-fire"). Splits are limited to words of at least six letters with parts of at least
+cease-fire"). Splits are limited to words of at least seven letters with parts of at least
 three, so that "Iran" never matches "I ran". A spelling differs from the term by one change
 only: "ceasefire" finds "ceasefires" and "cease fire" but not "cease fires", which keeps the
 number of spellings, and so the automaton, small.
@@ -23,7 +23,7 @@ from crawler.matching.normalization import is_word
 # Words ending in -s that are not plurals of the word without it ("news" is not "new").
 NOT_PLURALS = frozenset({"news", "series", "species", "means", "goods"})
 MIN_INFLECTED_LENGTH = 4
-MIN_SPLIT_WORD_LENGTH = 6
+MIN_SPLIT_WORD_LENGTH = 7
 MAX_SPLIT_WORD_LENGTH = 30
 MIN_SPLIT_PART_LENGTH = 3
 MAX_COMPOUND_PHRASE_WORDS = 8  # longer phrases are matched as written (and plural)
