@@ -91,7 +91,8 @@ def _sources(running, web: NewsWeb) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory) -> CrawlRecord:
-    web = generate_web(seed=11, sites=3, articles_per_site=30, hostile=True)
+    # 36 per site: enough that some courier articles are reachable through sections only.
+    web = generate_web(seed=11, sites=3, articles_per_site=36, hostile=True)
     folder = tmp_path_factory.mktemp("crawl")
     with serve(web, slow_delay=2.0) as running:
         config = write_config(folder / "config", _sources(running, web), crawl={"max_depth": 3})
@@ -152,7 +153,14 @@ def test_each_discovery_path_finds_exactly_its_articles(crawled, site):
     expected = crawled.discoverable[site]
 
     assert len(expected) >= 15
-    assert stored - {a.path for a in crawled.added} == expected
+    stored -= {a.path for a in crawled.added}
+    if site == "courier":
+        # Section crawling also follows in-site links on article pages ("Most read", related
+        # stories), so it may find more than the section listings show, but never an old one.
+        recent = {a.path for a in crawled.web.articles_for(site) if not a.too_old}
+        assert expected <= stored <= recent
+    else:
+        assert stored == expected
 
 
 def test_section_crawl_finds_articles_that_no_feed_lists(crawled):
@@ -303,7 +311,7 @@ def test_every_hostile_endpoint_is_handled_with_a_recorded_reason(crawled):
         "sitemap_parse",
     ):
         assert hostile.errors.get(kind), (kind, hostile.errors)
-    assert hostile.errors["too_large"] == 2  # the 20 MB page and the gzip bomb
+    assert hostile.errors["too_large"] == 2, hostile.errors  # the 20 MB page and the gzip bomb
     assert hostile.errors["timeout"] == 2  # the slow body and the slow headers
 
     base = crawled.bases[HOSTILE_SITE]
