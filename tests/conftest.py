@@ -65,9 +65,13 @@ class AlertsWorld:
         self._next_id = 1
 
     def config(
-        self, *watchlists: dict[str, Any], smtp: dict[str, Any] | None = None,
-        timezone: str = "Europe/Berlin", browse_url: str | None = None,
-        sources: tuple[str, ...] | list[str] = (), **mail: Any,
+        self,
+        *watchlists: dict[str, Any],
+        smtp: dict[str, Any] | None = None,
+        timezone: str = "Europe/Berlin",
+        browse_url: str | None = None,
+        sources: tuple[str, ...] | list[str] = (),
+        **mail: Any,
     ) -> Any:
         """A Config with these watch lists (name "Gaza" unless given) and mail settings."""
         from config.loader import Config
@@ -77,8 +81,11 @@ class AlertsWorld:
         if smtp is not None:
             mail_table["smtp"] = smtp
         settings = Settings.model_validate(
-            {"timezone": timezone, "mail": mail_table,
-             "browse": {"url": browse_url} if browse_url else {}}
+            {
+                "timezone": timezone,
+                "mail": mail_table,
+                "browse": {"url": browse_url} if browse_url else {},
+            }
         )
         lists = tuple(
             WatchList.model_validate({"name": "Gaza", "query": "gaza", **table})
@@ -91,9 +98,17 @@ class AlertsWorld:
         return Config(self.folder, settings, source_models, lists)
 
     def add_article(
-        self, first_seen: Any, *, watchlist: str = "Gaza", title: str | None = None,
-        url: str | None = None, source: str = "Outlet A", published: Any = None,
-        story_id: int | None = None, snippet: str | None = None, highlights: Any = None,
+        self,
+        first_seen: Any,
+        *,
+        watchlist: str = "Gaza",
+        title: str | None = None,
+        url: str | None = None,
+        source: str = "Outlet A",
+        published: Any = None,
+        story_id: int | None = None,
+        snippet: str | None = None,
+        highlights: Any = None,
         matched_at: Any = None,
     ) -> int:
         """Insert an article and its match; returns the article id (published=False: none)."""
@@ -109,26 +124,45 @@ class AlertsWorld:
             published = first_seen - timedelta(minutes=10)
         spans = self.HIGHLIGHTS if highlights is None else highlights
         with write_transaction(self.db):
-            self.db["articles"].insert({
-                "id": article_id, "url_key": f"key-{article_id}", "url": url,
-                "canonical_url": url, "title": title or f"Headline number {article_id}",
-                "body": "body", "content_hash": f"hash-{article_id}", "source": source,
-                "fetched_at": to_db_time(first_seen), "first_seen_at": to_db_time(first_seen),
-                "published_at": to_db_time(published) if published is not False else None,
-                "story_id": story_id,
-            })
-            self.db["matches"].insert({
-                "article_id": article_id, "watchlist": watchlist,
-                "matched_at": to_db_time(matched_at or first_seen), "clauses": "[]",
-                "fields": '["body"]',
-                "snippet": self.SNIPPET if snippet is None else snippet,
-                "highlights": spans if isinstance(spans, str)
-                else json.dumps([list(span) for span in spans]),
-            })
+            self.db["articles"].insert(
+                {
+                    "id": article_id,
+                    "url_key": f"key-{article_id}",
+                    "url": url,
+                    "canonical_url": url,
+                    "title": title or f"Headline number {article_id}",
+                    "body": "body",
+                    "content_hash": f"hash-{article_id}",
+                    "source": source,
+                    "fetched_at": to_db_time(first_seen),
+                    "first_seen_at": to_db_time(first_seen),
+                    "published_at": to_db_time(published) if published is not False else None,
+                    "story_id": story_id,
+                }
+            )
+            self.db["matches"].insert(
+                {
+                    "article_id": article_id,
+                    "watchlist": watchlist,
+                    "matched_at": to_db_time(matched_at or first_seen),
+                    "clauses": "[]",
+                    "fields": '["body"]',
+                    "snippet": self.SNIPPET if snippet is None else snippet,
+                    "highlights": spans
+                    if isinstance(spans, str)
+                    else json.dumps([list(span) for span in spans]),
+                }
+            )
         return article_id
 
     def add_run(
-        self, source: str, status: str, started: Any, *, new: int = 0, skipped: int = 0,
+        self,
+        source: str,
+        status: str,
+        started: Any,
+        *,
+        new: int = 0,
+        skipped: int = 0,
         message: str | None = None,
     ) -> None:
         from datetime import timedelta
@@ -136,23 +170,35 @@ class AlertsWorld:
         from crawler.store import to_db_time, write_transaction
 
         with write_transaction(self.db):
-            self.db["crawl_runs"].insert({
-                "source": source, "status": status, "started_at": to_db_time(started),
-                "finished_at": to_db_time(started + timedelta(minutes=1)),
-                "new": new, "skipped": skipped, "message": message,
-            })
+            self.db["crawl_runs"].insert(
+                {
+                    "source": source,
+                    "status": status,
+                    "started_at": to_db_time(started),
+                    "finished_at": to_db_time(started + timedelta(minutes=1)),
+                    "new": new,
+                    "skipped": skipped,
+                    "message": message,
+                }
+            )
 
     def digests(self, **where: Any) -> list[dict[str, Any]]:
         clause = " AND ".join(f"{key} = ?" for key in where) or "1"
-        return list(self.db.query(
-            f"SELECT * FROM digests WHERE {clause} ORDER BY created_at, id", list(where.values())
-        ))
+        return list(
+            self.db.query(
+                f"SELECT * FROM digests WHERE {clause} ORDER BY created_at, id",
+                list(where.values()),
+            )
+        )
 
     def articles_of(self, digest_id: str) -> list[int]:
-        return [row["article_id"] for row in self.db.query(
-            "SELECT article_id FROM digest_articles WHERE digest_id = ? ORDER BY article_id",
-            [digest_id],
-        )]
+        return [
+            row["article_id"]
+            for row in self.db.query(
+                "SELECT article_id FROM digest_articles WHERE digest_id = ? ORDER BY article_id",
+                [digest_id],
+            )
+        ]
 
 
 @pytest.fixture
