@@ -94,8 +94,12 @@ def crawled(tmp_path_factory) -> CrawlRecord:
     # 36 per site: enough that some courier articles are reachable through sections only.
     web = generate_web(seed=11, sites=3, articles_per_site=36, hostile=True)
     folder = tmp_path_factory.mktemp("crawl")
-    with serve(web, slow_delay=2.0) as running:
-        config = write_config(folder / "config", _sources(running, web), crawl={"max_depth": 3})
+    # Timeouts of a few seconds, not one: on a loaded 2-core CI machine a 1 s limit also cut off
+    # ordinary pages, which then (rightly) were fetched again in the next cycle.
+    with serve(web, slow_delay=8.0) as running:
+        config = write_config(
+            folder / "config", _sources(running, web), crawl={"max_depth": 3, "timeout": "3s"}
+        )
         record = CrawlRecord(
             web,
             folder / "config" / "db.sqlite",
