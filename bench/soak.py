@@ -1,15 +1,17 @@
 """Soak the service: hundreds of crawl cycles against a local news web that keeps publishing.
 
     .venv/bin/python bench/soak.py [--cycles 500] [--max-minutes 90] [--retention]
+                                   [--match-every N]
 
 Starts the real service (``Service.run``, as ``presswatch run`` does) in a subprocess against the
 local news web (tests/newsweb) and an aiosmtpd sink. Two sources are crawled every second (one
 crawl child per source, two at a time), and after every finished crawl run the web publishes
-three new articles, one of them matching the "Gaza ceasefire" list. That list gets a digest every
-two minutes; the "Rafah crossing" list gets instant alerts. Every 50 crawl runs the bench prints
-the service's resident memory and open file descriptors (the service process only, not its crawl
-children), the database size and the article count. At the end it checks that every matching
-article found up to the last digest is in exactly one digest per recipient and reached the sink.
+three new articles; on every run (or every ``--match-every`` runs) one of them matches a watch
+list. "Gaza ceasefire" gets a digest every two minutes, "Rafah crossing" instant alerts. Every
+50 crawl runs the bench prints the service's resident memory and open file descriptors (the
+service process only, not its crawl children), the database size and the article count. At the
+end it checks that every matching article found up to the last digest is in exactly one digest
+per recipient and reached the sink.
 
 ``--retention``: the service runs with its wall clock one day minus RETENTION_AGE seconds ahead
 (time-machine, in the service process only; crawl children keep the real clock) and prunes every
@@ -54,6 +56,9 @@ def main() -> int:
     parser.add_argument("--cycles", type=int, default=500, help="crawl runs to wait for")
     parser.add_argument("--max-minutes", type=float, default=90)
     parser.add_argument("--retention", action="store_true")
+    parser.add_argument(
+        "--match-every", type=int, default=1, help="one matching article every N crawl runs"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
     serve_parser = sub.add_parser("serve", help="(internal) the service process")
     serve_parser.add_argument("--config", required=True)
@@ -62,7 +67,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.mode == "serve":
         return serve_service(args.config, args.clock_ahead, args.retention_every)
-    return soak(args.cycles, args.max_minutes, args.retention, args.keep)
+    return soak(args.cycles, args.max_minutes, args.retention, args.match_every, args.keep)
 
 
 def serve_service(config: str, clock_ahead: float, retention_every: float | None) -> int:
@@ -82,7 +87,7 @@ def serve_service(config: str, clock_ahead: float, retention_every: float | None
     return Service(config, options=options).run()
 
 
-def soak(cycles: int, max_minutes: float, retention: bool, keep: bool) -> int:
+def soak(cycles: int, max_minutes: float, retention: bool, match_every: int, keep: bool) -> int:
     folder = Path(tempfile.mkdtemp(prefix="presswatch-soak-"))
     web = generate_web(seed=11, sites=2, articles_per_site=20, hostile=False)
     handler = RecordingHandler()
@@ -132,7 +137,10 @@ def soak(cycles: int, max_minutes: float, retention: bool, keep: bool) -> int:
             )
         database = folder / "data" / "presswatch.db"
         mode = "on" if retention else "off"
-        print(f"soak: {cycles} crawl runs (max {max_minutes} min), retention {mode}")
+        print(
+            f"soak: {cycles} crawl runs (max {max_minutes} min), retention {mode}, "
+            f"{NEW_PER_RUN} new articles per run, one matching every {match_every} runs"
+        )
         print(f"working folder {folder}; service pid {service.pid}")
         columns = (
             "runs",
@@ -141,7 +149,8 @@ def soak(cycles: int, max_minutes: float, retention: bool, keep: bool) -> int:
             "fds",
             "used MB",
             "file MB",
-            "articles",
+            "stored",
+            "kept",
             "matched",
             "digests",
         )
@@ -157,8 +166,7 @@ def soak(cycles: int, max_minutes: float, retention: bool, keep: bool) -> int:
                     return 1
                 runs = _finished_runs(database)
                 for _ in range(runs - seen_runs):
-                    web.add_articles(1, watchlist=GAZA if seen_runs % 3 else RAFAH)
-                    web.add_articles(NEW_PER_RUN - 1)
+                    _publish(web, seen_runs, match_every)
                     seen_runs += 1
                 minutes = (time.monotonic() - started) / 60
                 if runs // SAMPLE_EVERY > len(samples) or runs >= cycles or minutes > max_minutes:
@@ -183,6 +191,15 @@ def soak(cycles: int, max_minutes: float, retention: bool, keep: bool) -> int:
     return 0
 
 
+def _publish(web, run: int, match_every: int) -> None:
+    """NEW_PER_RUN new articles; on every ``match_every``-th run one of them matches a list."""
+    matching = 0
+    if run % match_every == 0:
+        matching = 1
+        web.add_articles(1, watchlist=RAFAH if (run // match_every) % 3 == 2 else GAZA)
+    web.add_articles(NEW_PER_RUN - matching)
+
+
 def _print_sample(sample: dict) -> None:
     values = (
         f"{sample['runs']}",
@@ -191,6 +208,7 @@ def _print_sample(sample: dict) -> None:
         f"{sample['fds']}",
         f"{sample['db_mb']:.2f}",
         f"{sample['file_mb']:.2f}",
+        f"{sample['stored']}",
         f"{sample['articles']}",
         f"{sample['matched']}",
         f"{sample['digests']}",
@@ -203,7 +221,9 @@ def _finished_runs(database: Path) -> int:
         return 0
     db = open_database(database, read_only=True)
     try:
-        return db.execute("SELECT count(*) FROM crawl_runs WHERE status != 'running'").fetchone()[0]
+        # Not count(*): retention prunes old crawl runs. Ids only grow (the latest is kept).
+        row = db.execute("SELECT max(id) FROM crawl_runs WHERE status != 'running'").fetchone()
+        return row[0] or 0
     except Exception:
         return 0
     finally:
@@ -215,6 +235,8 @@ def _sample(pid: int, database: Path, runs: int, minutes: float) -> dict:
     db = open_database(database, read_only=True)
     try:
         articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        # Articles ever stored (ids only grow; the newest article is never pruned).
+        stored = db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
         matched = db.execute("SELECT count(DISTINCT article_id) FROM matches").fetchone()[0]
         digests = db.execute("SELECT count(*) FROM digests WHERE status = 'sent'").fetchone()[0]
         # Pages in use, WAL included: the file size itself jumps with each checkpoint.
@@ -236,6 +258,7 @@ def _sample(pid: int, database: Path, runs: int, minutes: float) -> dict:
         "db_mb": (pages - free) * page_size / 1e6,
         "file_mb": size / 1e6,
         "articles": articles,
+        "stored": stored,
         "matched": matched,
         "digests": digests,
     }
@@ -252,11 +275,9 @@ def _report(samples: list[dict], database: Path, handler: RecordingHandler, log_
             f"open fds {min(fds)}-{max(fds)} over all samples (each running crawl child adds "
             "its log file and process handles)"
         )
-        if last["articles"] > first["articles"]:
-            per_article = (
-                (last["db_mb"] - first["db_mb"]) * 1e6 / (last["articles"] - first["articles"])
-            )
-            print(f"database growth: {per_article:.0f} bytes per stored article (first to last)")
+        if last["stored"] > first["stored"]:
+            growth = (last["db_mb"] - first["db_mb"]) * 1e6 / (last["stored"] - first["stored"])
+            print(f"database growth: {growth:.0f} bytes per article stored (first to last sample)")
     db = open_database(database, read_only=True)
     try:
         last_digest = db.execute(
@@ -293,6 +314,15 @@ def _report(samples: list[dict], database: Path, handler: RecordingHandler, log_
             f"sent digests and alerts: {len(sent)}; received {sum(received.values())}; "
             f"not received {len(set(sent) - set(received))}; received twice "
             f"{sum(1 for count in received.values() if count > 1)}"
+        )
+        tables = db.execute(
+            "SELECT CASE WHEN name LIKE 'articles%' OR name LIKE 'idx_articles%' THEN 'articles'"
+            " WHEN name LIKE '%article_urls%' THEN 'article_urls'"
+            " ELSE 'other' END, sum(pgsize) FROM dbstat GROUP BY 1"
+        ).fetchall()
+        print(
+            "space by table (with indexes and full-text rows): "
+            + ", ".join(f"{name} {size / 1e6:.2f} MB" for name, size in tables)
         )
         statuses = dict(
             db.execute("SELECT status, count(*) FROM crawl_runs GROUP BY status").fetchall()

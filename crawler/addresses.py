@@ -15,13 +15,20 @@ The check runs twice for every request, redirects included:
 2. :class:`GuardedResolver`, installed as the Twisted name resolver, drops refused addresses from
    every lookup the downloader makes when it connects. A name that resolved to a public address
    for step 1 and to a private one a moment later (DNS rebinding) still cannot be reached.
+
+Both remember their answers for a while, as any resolver does: step 1 its verdict per host name
+for the crawl, step 2 the *permitted* addresses of a lookup for ``RESOLUTION_CACHE_SECONDS``.
+Remembering cannot open a way around the guard: the downloader connects only to addresses from
+step 2's cache or lookups, and only permitted addresses ever enter that cache.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import socket
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -37,6 +44,10 @@ ALLOWED_SCHEMES = ("http", "https")
 # IPv6 ranges that carry an IPv4 address inside them: the embedded address decides.
 _NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+# How long the connect-time resolver reuses the permitted addresses of a lookup: a new
+# connection to the same host (most of a crawl's) then needs no lookup in a thread.
+RESOLUTION_CACHE_SECONDS = 60.0
+_RESOLUTION_CACHE_SIZE = 10_000
 
 
 class AddressPolicy:
@@ -99,6 +110,7 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the text: no DNS lookup is involved
 def numeric_host_address(host: str) -> str | None:
     """The address a numeric host stands for, in every form the C library accepts, else None.
 
@@ -174,10 +186,13 @@ class GuardedResolver:
     thread), so it resolves IPv4 and IPv6 names and numeric hosts exactly as the system does.
     """
 
-    def __init__(self, reactor: Any, policy: AddressPolicy) -> None:
+    def __init__(self, reactor: Any, policy: AddressPolicy, clock: Any = time.monotonic) -> None:
         self.reactor = reactor
         self.policy = policy
         self.original_resolver: IHostnameResolver = reactor.nameResolver
+        self.clock = clock
+        # (host, port, address types, semantics) -> (when, the permitted addresses)
+        self._permitted: dict[tuple[Any, ...], tuple[float, list[Any]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> GuardedResolver:
@@ -198,18 +213,58 @@ class GuardedResolver:
         addressTypes: Sequence[type] | None = None,
         transportSemantics: str = "TCP",
     ) -> IHostResolution:
-        receiver = _GuardedReceiver(resolutionReceiver, hostName, self.policy)
+        key = (hostName.lower(), portNumber, tuple(addressTypes or ()), transportSemantics)
+        cached = self._permitted.get(key)
+        if cached is not None and self.clock() - cached[0] < RESOLUTION_CACHE_SECONDS:
+            resolution = _CachedResolution(hostName)
+            resolutionReceiver.resolutionBegan(resolution)
+            for address in cached[1]:
+                resolutionReceiver.addressResolved(address)
+            resolutionReceiver.resolutionComplete()
+            return resolution
+        receiver = _GuardedReceiver(
+            resolutionReceiver,
+            hostName,
+            self.policy,
+            remember=functools.partial(self._remember, key),
+        )
         return self.original_resolver.resolveHostName(
             receiver, hostName, portNumber, addressTypes, transportSemantics
         )
 
+    def _remember(self, key: tuple[Any, ...], permitted: list[Any]) -> None:
+        if not permitted:
+            return  # a refused or failed lookup is asked again, and recorded again
+        if len(self._permitted) >= _RESOLUTION_CACHE_SIZE:
+            self._permitted.clear()
+        self._permitted[key] = (self.clock(), permitted)
+
+
+@implementer(IHostResolution)
+class _CachedResolution:
+    """A lookup answered from the cache: complete before anyone could cancel it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def cancel(self) -> None:
+        pass
+
 
 @provider(IResolutionReceiver)
 class _GuardedReceiver:
-    def __init__(self, receiver: IResolutionReceiver, host: str, policy: AddressPolicy) -> None:
+    def __init__(
+        self,
+        receiver: IResolutionReceiver,
+        host: str,
+        policy: AddressPolicy,
+        remember: Any = None,
+    ) -> None:
         self.receiver = receiver
         self.host = host
         self.policy = policy
+        self.remember = remember  # called with the permitted addresses when complete
+        self.permitted: list[Any] = []
 
     def resolutionBegan(self, resolution: IHostResolution) -> None:
         self.receiver.resolutionBegan(resolution)
@@ -221,10 +276,13 @@ class _GuardedReceiver:
         except ValueError:
             permitted = False
         if permitted:
+            self.permitted.append(address)
             self.receiver.addressResolved(address)
             return
         refused_hosts[self.host.lower()] = f"address {host} is not public"
         logger.warning("refused to connect to %s: it resolved to %s", self.host, host)
 
     def resolutionComplete(self) -> None:
+        if self.remember is not None:
+            self.remember(self.permitted)
         self.receiver.resolutionComplete()

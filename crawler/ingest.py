@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
@@ -68,6 +68,11 @@ class WatchListMatcher:
         return not (watchlist.sources and source not in watchlist.sources)
 
 
+# URL keys remembered per crawl: a URL is met in a feed, two sitemaps and section pages, and
+# again when its article is stored. 20,000 keys take about 8 MB.
+_KEY_CACHE_SIZE = 20_000
+
+
 @dataclass
 class IngestContext:
     """What every article of a crawl needs, built once per crawl process."""
@@ -75,6 +80,8 @@ class IngestContext:
     matcher: WatchListMatcher
     linker_threshold: float
     tracking_parameters: tuple[str, ...]
+    _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _linker: StoryLinker | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_config(cls, config: Config) -> IngestContext:
@@ -85,7 +92,23 @@ class IngestContext:
         )
 
     def key(self, url: str) -> str:
-        return url_key(url, self.tracking_parameters)
+        """The URL key of ``url`` (see :func:`crawler.dedup.url_key`).
+
+        :raises InvalidUrlError: for a URL that is not http(s).
+        """
+        key = self._keys.get(url)
+        if key is None:
+            key = url_key(url, self.tracking_parameters)
+            if len(self._keys) >= _KEY_CACHE_SIZE:
+                self._keys.clear()
+            self._keys[url] = key
+        return key
+
+    def linker(self, db: Database) -> StoryLinker:
+        """The story linker for ``db`` with the configured threshold."""
+        if self._linker is None or self._linker.db is not db:
+            self._linker = StoryLinker(db, threshold=self.linker_threshold)
+        return self._linker
 
 
 def store_article(
@@ -152,18 +175,13 @@ def record_skipped(
     now: datetime | None = None,
 ) -> None:
     """Remember a fetched page that is not an article, so it is not fetched again."""
+    key = context.key(url)
     with write_transaction(db):
-        db["article_urls"].insert(
-            {
-                "url_key": context.key(url),
-                "url": url,
-                "article_id": None,
-                "source": source,
-                "status": "skipped",
-                "reason": reason[:500],
-                "first_seen_at": to_db_time(now or utcnow()),
-            },
-            ignore=True,
+        db.execute(
+            "INSERT OR IGNORE INTO article_urls"
+            " (url_key, url, article_id, source, status, reason, first_seen_at)"
+            " VALUES (?, ?, NULL, ?, 'skipped', ?, ?)",
+            [key, url, source, reason[:500], to_db_time(now or utcnow())],
         )
 
 
@@ -178,24 +196,35 @@ def _insert(
     now_text: str,
     context: IngestContext,
 ) -> IngestResult:
-    row = {
-        "url_key": context.key(canonical_url),
-        "url": fetched_url,
-        "canonical_url": canonical_url,
-        "title": article.title,
-        "authors": json.dumps(article.authors, ensure_ascii=False),
-        "published_at": _time_or_none(article.published_at),
-        "modified_at": _time_or_none(article.modified_at),
-        "fetched_at": now_text,
-        "first_seen_at": now_text,
-        "language": article.language,
-        "body": article.body,
-        "content_hash": body_hash,
-        "source": source,
-        "revisions": 0,
-        "feed_guid": feed_guid,
-    }
-    article_id = int(db["articles"].insert(row).last_pk)
+    published_at = _time_or_none(article.published_at)
+    # The story is chosen first so that the row is written with it: every UPDATE of an article
+    # re-indexes its text for full-text search.
+    linker = context.linker(db)
+    plan = linker.prepare_link(article.body, article.language, published_at, now_text)
+    # Plain SQL rather than sqlite-utils' Table methods, which inspect the schema on every call.
+    cursor = db.execute(
+        "INSERT INTO articles (url_key, url, canonical_url, title, authors, published_at,"
+        " modified_at, fetched_at, first_seen_at, language, body, content_hash, source,"
+        " revisions, feed_guid, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        [
+            context.key(canonical_url),
+            fetched_url,
+            canonical_url,
+            article.title,
+            json.dumps(article.authors, ensure_ascii=False),
+            published_at,
+            _time_or_none(article.modified_at),
+            now_text,
+            now_text,
+            article.language,
+            article.body,
+            body_hash,
+            source,
+            feed_guid,
+            plan.story_id,
+        ],
+    )
+    article_id = int(cursor.lastrowid)
     record_urls(
         db,
         article_id,
@@ -204,11 +233,7 @@ def _insert(
         now_text,
         tracking_parameters=context.tracking_parameters,
     )
-    linker = StoryLinker(db, threshold=context.linker_threshold)
-    story_id = linker.link(
-        article_id, article.title, article.body, article.language, row["published_at"], now_text
-    )
-    db["articles"].update(article_id, {"story_id": story_id})
+    linker.complete_link(article_id, plan, article.title)
     matched = _store_matches(db, article_id, article, source, now_text, context)
     return IngestResult("new", article_id, matched)
 
@@ -221,23 +246,25 @@ def _update(
     now_text: str,
     context: IngestContext,
 ) -> IngestResult:
-    stored = db["articles"].get(article_id)
+    stored = _stored_article(db, article_id)
     if stored["content_hash"] == body_hash and stored["title"] == article.title:
-        db["articles"].update(article_id, {"fetched_at": now_text})
+        db.execute("UPDATE articles SET fetched_at = ? WHERE id = ?", [now_text, article_id])
         return IngestResult("unchanged", article_id)
-    db["articles"].update(
-        article_id,
-        {
-            "title": article.title,
-            "body": article.body,
-            "content_hash": body_hash,
-            "modified_at": _time_or_none(article.modified_at) or stored["modified_at"],
-            "fetched_at": now_text,
-            "revisions": (stored["revisions"] or 0) + 1,
-        },
+    db.execute(
+        "UPDATE articles SET title = ?, body = ?, content_hash = ?, modified_at = ?,"
+        " fetched_at = ?, revisions = ? WHERE id = ?",
+        [
+            article.title,
+            article.body,
+            body_hash,
+            _time_or_none(article.modified_at) or stored["modified_at"],
+            now_text,
+            (stored["revisions"] or 0) + 1,
+            article_id,
+        ],
     )
-    linker = StoryLinker(db, threshold=context.linker_threshold)
-    story_id = linker.relink(
+    # relink() keeps or sets the article's story_id itself.
+    context.linker(db).relink(
         article_id,
         article.title,
         article.body,
@@ -245,7 +272,6 @@ def _update(
         stored["published_at"],
         stored["first_seen_at"],
     )
-    db["articles"].update(article_id, {"story_id": story_id})
     matched = _store_matches(
         db, article_id, article, stored["source"], now_text, context, language=stored["language"]
     )
@@ -293,6 +319,27 @@ def store_match_results(
         if cursor.rowcount:
             newly_matched.append(result.watchlist)
     return newly_matched
+
+
+_STORED_COLUMNS = (
+    "content_hash",
+    "title",
+    "modified_at",
+    "revisions",
+    "language",
+    "published_at",
+    "first_seen_at",
+    "source",
+)
+
+
+def _stored_article(db: Database, article_id: int) -> dict[str, Any]:
+    row = db.execute(
+        f"SELECT {', '.join(_STORED_COLUMNS)} FROM articles WHERE id = ?", [article_id]
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"no article {article_id}")
+    return dict(zip(_STORED_COLUMNS, row, strict=True))
 
 
 def _time_or_none(moment: datetime | None) -> str | None:

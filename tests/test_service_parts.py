@@ -90,3 +90,27 @@ def test_json_log_lines_carry_time_level_logger_message_extras_and_exceptions() 
     line = JsonFormatter().format(record)
     assert "\n" not in line  # one record, one line, whatever the message holds
     assert "ValueError: boom" in json.loads(line)["exception"]
+
+
+def test_run_and_backup_commands_fail_clearly_on_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scheduler.cli import main
+    from tests.service_support import write_config, write_watchlist
+
+    config = write_config(
+        tmp_path,
+        sources=[{"name": "A", "feeds": ["http://127.0.0.1:9/rss.xml"]}],
+        watchlists=[{"name": "Gaza", "query": "gaza"}],
+    )
+    write_watchlist(
+        config, "broken", {"name": "Broken", "query": "gaza", "digest": {"times": ["25:00"]}}
+    )
+    assert main(["--config", str(config), "run"]) == 2
+    error = capsys.readouterr().err
+    assert "broken.toml" in error and "25:00" in error
+    assert not (tmp_path / "data" / "presswatch.db.lock").exists()  # refused before the lock
+
+    (config / "watchlists" / "broken.toml").unlink()
+    assert main(["--config", str(config), "backup", str(tmp_path / "copy.db")]) == 1
+    assert "no database at" in capsys.readouterr().err

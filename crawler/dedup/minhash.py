@@ -7,6 +7,11 @@ quote equals a straight one). A MinHash signature (datasketch, fixed seed and sc
 signature stored today compares with one made next year) estimates the Jaccard similarity of two
 shingle sets; its values are cut into bands of a few rows, and two texts sharing one band's values
 become candidates (locality-sensitive hashing).
+
+The signature is computed here with numpy, value for value what datasketch's ``MinHash`` gives
+with the same seed, "affine32" scheme and hash function (tests/test_dedup_signature.py compares
+the two): building a ``MinHash`` for every article cost more than the hashing itself, and
+importing datasketch (which imports SciPy) cost 0.4 s of every crawl process's start.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import unicodedata
 import zlib
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 ROWS_PER_BAND = 4
@@ -27,9 +31,9 @@ CHAR_SHINGLE = 5
 # such a text gets no signature and stays a story of its own.
 MIN_SHINGLES = 8
 
-# Fixed forever: signatures in existing databases were made with them.
+# Fixed forever: signatures in existing databases were made with them (datasketch's seed 1,
+# "affine32" scheme).
 _SEED = 1
-_SCHEME = "affine32"
 _SIGNATURE_DTYPE = np.dtype("<u4")
 # Share of characters from scripts without spaces above which a text is cut into characters.
 _UNSPACED_SHARE = 0.3
@@ -46,6 +50,11 @@ _UNSPACED_CHARACTER = re.compile(
     "\U00020000-\U0003134f"  # CJK extensions B-G
     "]"
 )
+
+
+# The MurmurHash3 32-bit finaliser, which datasketch's affine32 scheme applies to each input hash.
+_FMIX_SHIFTS = (np.uint32(16), np.uint32(13), np.uint32(16))
+_FMIX_MULTIPLIERS = (np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35))
 
 
 class _SeparatorTable(dict[int, int | str]):
@@ -111,7 +120,12 @@ def jaccard(set_a: set[str], set_b: set[str]) -> float:
 @functools.lru_cache(maxsize=8)
 def _permutations(num_perm: int) -> np.ndarray:
     # Drawing the permutations costs more than hashing an article; draw them once per size.
-    return MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME).permutations
+    # datasketch's affine32 permutations h -> a * h + b (mod 2**32): odd multipliers a, then
+    # offsets b, drawn in this order from RandomState(seed) (whose stream never changes).
+    generator = np.random.RandomState(_SEED)
+    multipliers = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + 1
+    offsets = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([multipliers, offsets])
 
 
 def signature(shingle_set: set[str], num_perm: int = NUM_PERM) -> np.ndarray | None:
@@ -121,21 +135,33 @@ def signature(shingle_set: set[str], num_perm: int = NUM_PERM) -> np.ndarray | N
     """
     if len(shingle_set) < MIN_SHINGLES:
         return None
-    minhash = MinHash(
-        num_perm=num_perm,
-        seed=_SEED,
-        scheme=_SCHEME,
-        hashfunc=int,
-        permutations=_permutations(num_perm),
+    # CRC-32 is a fast, stable 32-bit hash; it is mixed (MurmurHash3 finaliser) before use.
+    hashes = np.fromiter(
+        (zlib.crc32(shingle.encode("utf-8")) for shingle in shingle_set),
+        dtype=np.uint32,
+        count=len(shingle_set),
     )
-    # CRC-32 is a fast, stable 32-bit hash; MinHash mixes it (MurmurHash3 finaliser) before use.
-    minhash.update_batch([zlib.crc32(shingle.encode("utf-8")) for shingle in shingle_set])
-    return np.asarray(minhash.hashvalues, dtype=_SIGNATURE_DTYPE)
+    return _minhash_values(hashes, num_perm)
 
 
 def text_signature(text: str, num_perm: int = NUM_PERM) -> np.ndarray | None:
     """:func:`signature` of :func:`shingles` of ``text``."""
     return signature(shingles(text), num_perm)
+
+
+def _minhash_values(hashes: np.ndarray, num_perm: int) -> np.ndarray:
+    """The MinHash values of 32-bit input hashes: datasketch's affine32 scheme, in one pass."""
+    first_shift, second_shift, third_shift = _FMIX_SHIFTS
+    first_multiplier, second_multiplier = _FMIX_MULTIPLIERS
+    mixed = hashes ^ (hashes >> first_shift)
+    mixed = mixed * first_multiplier
+    mixed = mixed ^ (mixed >> second_shift)
+    mixed = mixed * second_multiplier
+    mixed = mixed ^ (mixed >> third_shift)
+    multipliers, offsets = _permutations(num_perm)
+    # Wrapping uint32 arithmetic is the scheme's modulo 2**32.
+    permuted = np.multiply.outer(mixed, multipliers) + offsets
+    return permuted.min(axis=0).astype(_SIGNATURE_DTYPE, copy=False)
 
 
 def estimated_jaccard(signature_a: np.ndarray, signature_b: np.ndarray) -> float:

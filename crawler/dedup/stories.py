@@ -89,6 +89,18 @@ class _Candidate:
     similarity: float
 
 
+@dataclass(frozen=True)
+class LinkPlan:
+    """The story chosen for an article whose row is not written yet (:meth:`prepare_link`)."""
+
+    story_id: int
+    values: np.ndarray | None  # the body's signature
+    language: str | None
+    published_at: str | None
+    first_seen_at: str
+    joins: _Candidate | None  # the verified candidate whose story it joins; None: a new story
+
+
 class StoryLinker:
     """Links articles into stories through MinHash LSH bands stored in SQLite.
 
@@ -149,6 +161,48 @@ class StoryLinker:
                 best.article_id,
             )
             return best.story_id
+
+    def prepare_link(
+        self, body: str, language: str | None, published_at: str | None, first_seen_at: str
+    ) -> LinkPlan:
+        """Choose the story of an article about to be stored; a new story's row is made now.
+
+        The caller then writes the article's row with ``story_id = plan.story_id`` and calls
+        :meth:`complete_link`, all in one transaction. The result is what :meth:`link` gives,
+        without an UPDATE of the article's row: every UPDATE of an article re-indexes its text
+        for full-text search (the FTS triggers), which costs more than the linking.
+        """
+        values = self._signature(body)
+        language = _language_code(language)
+        best = self._best_candidate(values, language, exclude_story=None)
+        if best is not None:
+            return LinkPlan(best.story_id, values, language, published_at, first_seen_at, best)
+        # first_article_id is set by complete_link, once the article has its id.
+        cursor = self.db.execute(
+            "INSERT INTO stories (first_article_id, first_seen_at, earliest_published_at, articles)"
+            " VALUES (NULL, ?, ?, 1)",
+            [first_seen_at, published_at],
+        )
+        return LinkPlan(cursor.lastrowid, values, language, published_at, first_seen_at, None)
+
+    def complete_link(self, article_id: int, plan: LinkPlan, title: str) -> int:
+        """Finish linking the article just written with ``plan.story_id``; return the story id."""
+        self._store_signature(article_id, plan.values, plan.language)
+        if plan.joins is None:
+            self.db.execute(
+                "UPDATE stories SET first_article_id = ? WHERE id = ?", [article_id, plan.story_id]
+            )
+            return plan.story_id
+        self._update_joined_story(plan.story_id, article_id, plan.published_at, plan.first_seen_at)
+        logger.debug(
+            "article %d (%r) joins story %d (similarity %.2f to article %d)",
+            article_id,
+            title[:80],
+            plan.story_id,
+            plan.joins.similarity,
+            plan.joins.article_id,
+        )
+        return plan.story_id
 
     def relink(
         self,
@@ -351,6 +405,13 @@ class StoryLinker:
     def _join_story(
         self, story_id: int, article_id: int, published_at: str | None, first_seen_at: str
     ) -> None:
+        self._update_joined_story(story_id, article_id, published_at, first_seen_at)
+        self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
+
+    def _update_joined_story(
+        self, story_id: int, article_id: int, published_at: str | None, first_seen_at: str
+    ) -> None:
+        """The story's summary with one more article (whose row may not point at it yet)."""
         first_article_id, story_first_seen, earliest_published = self.db.execute(
             "SELECT first_article_id, first_seen_at, earliest_published_at FROM stories"
             " WHERE id = ?",
@@ -373,7 +434,6 @@ class StoryLinker:
                 story_id,
             ],
         )
-        self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
 
 
 def refresh_story(db: Database, story_id: int) -> None:

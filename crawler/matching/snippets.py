@@ -12,9 +12,7 @@ as published. The stream and the original text line up in two steps that stay ch
 
 from __future__ import annotations
 
-import functools
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,62 +64,83 @@ def locate(stream: str, hits: Sequence[Hit]) -> None:
 class _Paragraph:
     """One paragraph: its original text, its stream tokens and their spans in the text."""
 
+    __slots__ = ("text", "stream_start", "tokens", "_spans")
+
     def __init__(self, text: str, stream_start: int, tokens: list[str]) -> None:
         self.text = text
         self.stream_start = stream_start  # offset of the first token in the field stream
         self.tokens = tokens
+        self._spans: list[tuple[int, int]] | None | bool = False  # False: not computed yet
 
-    @functools.cached_property
+    @property
     def spans(self) -> list[tuple[int, int]] | None:
         """Where each token is in ``text``; None in the rare case they do not line up (a
         composition across characters, such as Hangul jamo)."""
-        spans = token_spans(self.text)
-        return spans if len(spans) == len(self.tokens) else None
+        return self.spans_through(len(self.tokens) - 1)
+
+    def spans_through(self, last: int) -> list[tuple[int, int]] | None:
+        """``spans`` as far as token ``last`` at least (a snippet needs no more)."""
+        spans = self._spans
+        if spans is False or (spans is not None and len(spans) <= last):
+            if self.text.isascii():  # ASCII text always lines up with its stream
+                spans = token_spans(self.text, limit=last + 1)
+            else:
+                spans = token_spans(self.text)
+                spans = spans if len(spans) == len(self.tokens) else None
+            self._spans = spans
+        return spans  # type: ignore[return-value]
 
 
 class SnippetSource:
     """One field of one article (original text and its padded stream), whose paragraphs are
-    lined up at most once however many watch lists need a snippet from it."""
+    lined up at most once however many watch lists need a snippet from it.
+
+    Only the paragraphs that hold a hit are looked at: the stream paragraph is found from the
+    hit outwards, so the cost does not grow with the length of the article.
+    """
 
     def __init__(self, text: str, stream: str) -> None:
         self.text = text
         self.stream = stream
         self._paragraphs: dict[int, _Paragraph] = {}
+        self._lines: list[str] | None = None
+        self._offsets: list[int] | None = None
 
-    @functools.cached_property
-    def original_paragraphs(self) -> list[str]:
-        # str.splitlines breaks exactly where the stream puts a "#" (CR LF counting once)
-        return self.text.splitlines()
+    def original_paragraph(self, index: int) -> str:
+        if self._lines is None:
+            # str.splitlines breaks exactly where the stream puts a "#" (CR LF counting once)
+            self._lines = self.text.splitlines()
+        return self._lines[index]
 
-    @functools.cached_property
-    def paragraph_offsets(self) -> list[int]:
-        """Where each paragraph starts in ``text``."""
-        lines = self.text.splitlines(keepends=True)
-        return [0, *itertools.accumulate(map(len, lines))]
+    def paragraph_offset(self, index: int) -> int:
+        """Where paragraph ``index`` starts in ``text``."""
+        if self._offsets is None:
+            lines = self.text.splitlines(keepends=True)
+            self._offsets = [0, *itertools.accumulate(map(len, lines))]
+        return self._offsets[index]
 
-    @functools.cached_property
-    def _paragraph_starts(self) -> list[int]:
-        """Where each paragraph's first token is in the stream (after the padding space)."""
-        return [1, *(mark.end() + 1 for mark in re.finditer(PARAGRAPH_MARK, self.stream))]
-
-    def paragraph(self, index: int) -> _Paragraph:
-        if index not in self._paragraphs:
-            start = self._paragraph_starts[index]
+    def paragraph(self, hit: Hit) -> _Paragraph:
+        """The paragraph holding ``hit`` (located)."""
+        paragraph = self._paragraphs.get(hit.paragraph)
+        if paragraph is None:
+            separator = self.stream.rfind(_PARAGRAPH_SEPARATOR, 0, hit.start)
+            start = 1 if separator < 0 else separator + len(_PARAGRAPH_SEPARATOR)
             end = self.stream.find(_PARAGRAPH_SEPARATOR, start - 1)
             tokens = self.stream[start : end if end >= 0 else None].split()
-            self._paragraphs[index] = _Paragraph(self.original_paragraphs[index], start, tokens)
-        return self._paragraphs[index]
+            paragraph = _Paragraph(self.original_paragraph(hit.paragraph), start, tokens)
+            self._paragraphs[hit.paragraph] = paragraph
+        return paragraph
 
 
 def hit_spans(source: SnippetSource, hits: Sequence[Hit]) -> list[tuple[int, int]]:
     """Where ``hits`` (located, in the field of ``source``) are in the whole text, merged."""
     spans = []
     for hit in hits:
-        paragraph = source.paragraph(hit.paragraph)
+        paragraph = source.paragraph(hit)
         if paragraph.spans is None:
             continue
         first = _token_index(paragraph, hit, source)
-        offset = source.paragraph_offsets[hit.paragraph]
+        offset = source.paragraph_offset(hit.paragraph)
         start = paragraph.spans[first][0]
         end = paragraph.spans[first + hit.tokens - 1][1]
         spans.append((offset + start, offset + end))
@@ -131,12 +150,12 @@ def hit_spans(source: SnippetSource, hits: Sequence[Hit]) -> list[tuple[int, int
 def build_snippet(source: SnippetSource, hits: Sequence[Hit]) -> Snippet:
     """The snippet around the best of ``hits`` (located hits in the field of ``source``)."""
     best = _best_hit(hits)
-    paragraph = source.paragraph(best.paragraph)
-    spans = paragraph.spans
-    if spans is None:
-        return _plain_snippet(paragraph.text)
+    paragraph = source.paragraph(best)
     tokens = paragraph.tokens
     first, last = _window(tokens, _token_index(paragraph, best, source), best.tokens)
+    spans = paragraph.spans_through(last)
+    if spans is None:
+        return _plain_snippet(paragraph.text)
     start, end = _whole_chunks(paragraph.text, spans[first][0], spans[last][1])
     prefix = f"{ELLIPSIS} " if _words_in(tokens[:first]) else ""
     suffix = f" {ELLIPSIS}" if _words_in(tokens[last + 1 :]) else ""

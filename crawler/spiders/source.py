@@ -24,6 +24,7 @@ server never stops the rest of the crawl.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sqlite3
@@ -60,7 +61,8 @@ from crawler.ingest import IngestContext, record_skipped
 from crawler.items import ArticleItem
 from crawler.middlewares import DEFAULT_PORTS, request_port
 from crawler.settings import load_presswatch_config, scrapy_settings_for
-from crawler.store import open_database, utcnow
+from crawler.store import utcnow
+from crawler.writebatch import acquire_batch, release_batch
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +132,9 @@ class SourceSpider(Spider):
         )
         # No allow_domains here: LinkExtractor compares them with host:port; _on_site decides.
         self._links = LinkExtractor(unique=True)
-        self.db = open_database(config.settings.database)
+        # Shared with the other spiders of this process (see crawler.writebatch).
+        self.batch = acquire_batch(config.settings.database, schedule=_reactor_call_later)
+        self.db = self.batch.db
         self.ingest = IngestContext.from_config(config)
         self.started = utcnow()
         self._pages_left = crawl.max_pages_per_source
@@ -457,9 +461,10 @@ class SourceSpider(Spider):
         self._count("skipped")
         for url in dict.fromkeys((info.url, fetched_url)):
             try:
-                record_skipped(
-                    self.db, url, source=self.source.name, reason=reason, context=self.ingest
-                )
+                with self.batch.unit(on_lost=functools.partial(self.unit_lost, info.origins)):
+                    record_skipped(
+                        self.db, url, source=self.source.name, reason=reason, context=self.ingest
+                    )
             except InvalidUrlError:
                 continue  # e.g. a redirect target with another scheme: nothing to remember
             except sqlite3.Error as error:
@@ -486,6 +491,12 @@ class SourceSpider(Spider):
         """Keep the validators of these listings, so that the next run reads them in full."""
         self._incomplete.update(origins)
 
+    def unit_lost(self, origins: tuple[str, ...]) -> None:
+        """An article or skip was written but its batch never committed (see WriteBatch)."""
+        # Its listings must be read in full next run, or its URL would not be found again.
+        self._count("errors/store_error")
+        self._incomplete.update(origins)
+
     def record_progress(self, status: crawlstate.RunStatus, message: str) -> None:
         """Write the run's counts so far, e.g. when the process is asked to stop.
 
@@ -494,6 +505,7 @@ class SourceSpider(Spider):
         """
         if self.run_id is None:
             return
+        self.batch.commit()
         counts, errors = self._run_counts()
         crawlstate.finish_run(
             self.db,
@@ -506,6 +518,7 @@ class SourceSpider(Spider):
         )
 
     def closed(self, reason: str) -> None:
+        self.batch.commit()  # the pipeline commits when it closes; this is in case it did not
         counts, errors = self._run_counts()
         status, message = run_outcome(reason, counts.responses)
         now = utcnow()
@@ -528,7 +541,7 @@ class SourceSpider(Spider):
                     message=message,
                 )
         finally:
-            self.db.close()
+            release_batch(self.batch)
         logger.info(
             "crawl of %s %s: %d requests, %d responses, %d not modified, %d new, %d updated,"
             " %d skipped, errors %s",
@@ -594,6 +607,12 @@ def _header(response: Response, name: str) -> str | None:
     if value is None:
         return None
     return value.decode("latin-1", "replace")
+
+
+def _reactor_call_later(delay: float, function: Any) -> Any:
+    from twisted.internet import reactor  # the one Scrapy installed
+
+    return reactor.callLater(delay, function)
 
 
 def _declared_charset(response: Response) -> str | None:
