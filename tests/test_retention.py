@@ -206,6 +206,7 @@ def test_prune_keeps_the_latest_crawl_run_of_each_source(tmp_path: Path) -> None
     assert [(row["source"], row["id"]) for row in db["crawl_runs"].rows] == [("A", 3), ("B", 4)]
 
 
+@pytest.mark.slow
 def test_database_size_levels_off_with_retention(tmp_path: Path) -> None:
     """60 days of 40 unmatched articles a day: with 10 days' retention the file stops growing."""
 
