@@ -64,13 +64,13 @@ def locate(stream: str, hits: Sequence[Hit]) -> None:
 class _Paragraph:
     """One paragraph: its original text, its stream tokens and their spans in the text."""
 
-    __slots__ = ("text", "stream_start", "tokens", "_spans")
+    __slots__ = ("_spans", "stream_start", "text", "tokens")
 
     def __init__(self, text: str, stream_start: int, tokens: list[str]) -> None:
         self.text = text
         self.stream_start = stream_start  # offset of the first token in the field stream
         self.tokens = tokens
-        self._spans: list[tuple[int, int]] | None | bool = False  # False: not computed yet
+        self._spans: list[tuple[int, int]] | bool | None = False  # False: not computed yet
 
     @property
     def spans(self) -> list[tuple[int, int]] | None:
