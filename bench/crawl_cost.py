@@ -19,6 +19,11 @@ How the CPU is measured:
 
     .venv/bin/python bench/crawl_cost.py [--sites 10] [--articles 1000]
     .venv/bin/python bench/crawl_cost.py --sites 2 --articles 200      # a quick run
+
+To see where the crawl child's CPU goes, set ``PRESSWATCH_CRAWL_PROFILE=/tmp/crawl.prof``: the
+child then writes a cProfile (CPU time) of its cycle there (``python -m pstats``). cProfile's
+own overhead inflates small, frequently called functions; a sampling profiler attached to the
+child (py-spy) gives truer shares.
 """
 
 from __future__ import annotations

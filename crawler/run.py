@@ -42,7 +42,8 @@ from config.schema import Source
 from crawler import crawlstate
 from crawler.addresses import GuardedResolver
 from crawler.settings import address_policy, scrapy_settings_for
-from crawler.store import open_database, utcnow
+from crawler.store import utcnow
+from crawler.writebatch import acquire_batch, release_batch
 
 logger = logging.getLogger(__name__)
 
@@ -220,16 +221,19 @@ class _Cycle:
     def _record_not_run(
         self, source: Source, run_id: int | None, status: crawlstate.RunStatus, message: str
     ) -> None:
-        db = open_database(self.config.settings.database)
+        # The spiders' connection: a connection of its own would wait, in this very thread, for
+        # the write lock that a running spider's open batch holds.
+        batch = acquire_batch(self.config.settings.database)
         try:
+            batch.commit()
             now = utcnow()
             if run_id is None:
-                run_id = crawlstate.start_run(db, source.name, now)
+                run_id = crawlstate.start_run(batch.db, source.name, now)
             crawlstate.close_unfinished_runs(
-                db, [run_id], status=status, message=message[:500], now=now
+                batch.db, [run_id], status=status, message=message[:500], now=now
             )
         finally:
-            db.close()
+            release_batch(batch)
 
 
 def _install_signal_handlers(reactor: Any, runner: AsyncCrawlerRunner) -> None:
