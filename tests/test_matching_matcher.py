@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from crawler.matching import Matcher, MatchResult, parse_query
+from crawler.matching.normalization import stream_text
+from crawler.matching.variants import term_variants
 
 GAZA = '"Gaza ceasefire" OR (Gaza AND truce)'
 
@@ -130,3 +136,70 @@ def test_highlight_spans_cover_every_occurrence_in_the_whole_text() -> None:
     ]
     assert matcher.highlight_spans("nothing here") == []
     assert Matcher({}).highlight_spans("Gaza") == []
+
+
+def test_prefixes_of_longer_spellings_are_not_hits() -> None:
+    """The automaton is built with the first levels of every spelling created first; those
+    prefixes must not report hits, while a term that is itself such a prefix must."""
+    matcher = Matcher({"short": parse_query("cease"), "long": parse_query('"ceasefire talks"')})
+    assert matcher.match(body="ceasefire") == []
+    assert matcher.match(body="ceasefi talks") == []
+    assert [r.watchlist for r in matcher.match(body="A cease now")] == ["short"]
+    assert [r.watchlist for r in matcher.match(body="cease fire talks")] == ["short", "long"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "One.\nTwo Gaza here.\nThree.",
+        "One.\r\nTwo Gaza here.\r\nThree.",
+        "One.\rTwo Gaza here.\rThree.",
+        "One.\x0bTwo Gaza here.\x0cThree.",
+        "One.\x1cTwo Gaza here.\x1dThree.\x1e",
+        "One.\x85Two Gaza here.\u2028Three.",
+        "One.\u2029Two Gaza here.\n\nThree.",
+        "Üne.\nTwo Gaza here.\nThree.",
+    ],
+)
+def test_the_snippet_paragraph_after_any_line_break(body: str) -> None:
+    (result,) = Matcher({"list": parse_query("gaza")}).match(body=body)
+    assert result.snippet == "Two Gaza here."
+    assert result.highlights == [(4, 8)]
+
+
+def test_only_alternatives_with_a_found_term_count() -> None:
+    matcher = Matcher(
+        {
+            "negated": parse_query("x -gaza OR y -gaza"),
+            "twice": parse_query("gaza truce OR gaza OR rafah"),
+        }
+    )
+    (result,) = matcher.match(body="Gaza and a truce")
+    assert result.watchlist == "twice"
+    assert result.clauses == ["gaza AND truce", "gaza"]
+
+
+_WORDS = st.text("abcs", min_size=1, max_size=9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_WORDS, min_size=1, max_size=3), min_size=1, max_size=30),
+    st.lists(_WORDS, max_size=40),
+)
+def test_many_lists_in_one_automaton_match_as_each_spelling_says(
+    terms: list[list[str]], text: list[str]
+) -> None:
+    """Lists compiled together match exactly where one of their spellings (plurals, joins,
+    splits) is in the token stream: the shared automaton neither loses nor invents hits."""
+    matcher = Matcher(
+        {str(i): parse_query('"' + " ".join(words) + '"') for i, words in enumerate(terms)}
+    )
+    body = " ".join(text)
+    stream = f" {stream_text(body)} "
+    expected = [
+        str(i)
+        for i, words in enumerate(terms)
+        if any(f" {' '.join(variant)} " in stream for variant in term_variants(tuple(words)))
+    ]
+    assert [result.watchlist for result in matcher.match(body=body)] == expected

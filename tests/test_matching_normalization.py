@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crawler.matching import normalize
-from crawler.matching.normalization import stream_text, token_spans
+from crawler.matching.normalization import _fold_case, stream_text, token_spans
 from crawler.matching.variants import singular, term_variants, word_forms
 
 
@@ -193,3 +193,22 @@ def test_term_variants() -> None:
     assert term_variants(("غزه",)) == [("غزه",)]
     long_phrase = ("aid", "convoys", "reached", "the", "north", "of", "gaza", "truce", "talks")
     assert term_variants(long_phrase) == [long_phrase, (*long_phrase[:-1], "talk")]
+
+
+_ASCII_LINE = st.text(st.characters(max_codepoint=127, exclude_characters="\n\r\v\f\x1c\x1d\x1e"))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_ASCII_LINE, st.integers(min_value=0, max_value=30))
+@example("x's y's. it's O'Brien's 's", 3)
+def test_ascii_text_always_lines_up_and_spans_can_stop_early(text: str, limit: int) -> None:
+    """Snippets of ASCII paragraphs skip the check that spans and stream tokens line up, and
+    ask only for the spans they show."""
+    spans = token_spans(text)
+    assert len(spans) == len(stream_text(text).split())
+    assert token_spans(text, limit=limit) == spans[:limit]
+
+
+@given(st.text(st.characters(max_codepoint=127)))
+def test_ascii_case_folding_shortcut_is_nfkc_and_casefold(text: str) -> None:
+    assert _fold_case(text) == unicodedata.normalize("NFKC", text).casefold()

@@ -7,8 +7,8 @@ can only match whole words.
 
 Match time: the title and the body are normalised into token streams and scanned once each, so
 the cost grows with the text and the number of hits, hardly with the number of terms. Only the
-lists that contain a term with a hit are then evaluated, and only the matching ones get a
-snippet.
+top-level alternatives that contain a term with a hit are then evaluated, and only the lists
+that match get a snippet.
 """
 
 from __future__ import annotations
@@ -87,24 +87,27 @@ class Matcher:
         self._term_ids: dict[Term, int] = {}
         self._term_of_node: dict[int, int] = {}  # id() of each Term node -> term id
         self._terms: list[Term] = []
-        self._lists_of_term: list[set[str]] = []
         patterns: dict[str, dict[int, tuple[int, int]]] = {}
-        for name, query in self._queries.items():
+        for query in self._queries.values():
             for term in iter_terms(query):
                 term_id = self._term_id(term, patterns)
                 self._term_of_node[id(term)] = term_id
-                self._lists_of_term[term_id].add(name)
         self._term_texts = [str(term) for term in self._terms]
-        # Each list's top-level alternatives (OR branches): printed once for
-        # MatchResult.clauses, with the terms one of which must be found for it to be true.
-        self._alternatives = {
-            name: [
-                (node, str(node), frozenset(map(self._term_of_node.__getitem__, map(id, terms))))
-                for node in _alternatives(query)
-                if (terms := positive_terms(node))
-            ]
-            for name, query in self._queries.items()
-        }
+        # Each list's top-level alternatives (OR branches), printed once for
+        # MatchResult.clauses; and for each term, the alternatives that are true only if one of
+        # their terms not under a NOT is found, so that a hit leads straight to them.
+        self._alternatives: dict[str, list[tuple[Node, str]]] = {}
+        self._alternatives_of_term: list[list[tuple[str, int]]] = [[] for _ in self._terms]
+        for name, query in self._queries.items():
+            self._alternatives[name] = []
+            for node in _alternatives(query):
+                terms = positive_terms(node)
+                if not terms:
+                    continue
+                index = len(self._alternatives[name])
+                self._alternatives[name].append((node, str(node)))
+                for term_id in dict.fromkeys(self._term_of_node[id(term)] for term in terms):
+                    self._alternatives_of_term[term_id].append((name, index))
         self._automaton, self._pattern_hits = _automaton(patterns)
         logger.debug(
             "compiled %d watch lists, %d terms, %d patterns",
@@ -119,7 +122,6 @@ class Matcher:
         term_id = len(self._terms)
         self._term_ids[term] = term_id
         self._terms.append(term)
-        self._lists_of_term.append(set())
         for variant in term_variants(term.words, exact=term.exact, prefix=term.prefix):
             pattern = " " + " ".join(variant) + ("" if term.prefix else " ")
             words = sum(map(is_word, variant))
@@ -133,11 +135,15 @@ class Matcher:
         hits = self._scan(streams)
         if not hits:
             return []
-        candidates = set().union(*(self._lists_of_term[term_id] for term_id in hits))
+        # Only the alternatives with a hit among their terms can be true.
+        candidates: dict[str, set[int]] = {}
+        for term_id in hits:
+            for name, index in self._alternatives_of_term[term_id]:
+                candidates.setdefault(name, set()).add(index)
         article = _Article(texts, streams, hits)
         results = []
         for name in sorted(candidates, key=self._order.__getitem__):
-            result = self._judge(name, article)
+            result = self._judge(name, sorted(candidates[name]), article)
             if result is not None:
                 results.append(result)
         return results
@@ -165,12 +171,14 @@ class Matcher:
                     hits.setdefault(term_id, []).append(hit)
         return hits
 
-    def _judge(self, name: str, article: _Article) -> MatchResult | None:
+    def _judge(self, name: str, candidates: list[int], article: _Article) -> MatchResult | None:
+        """The result for list ``name``, whose alternatives ``candidates`` (indexes, in order)
+        have hits among their terms; None if none of them is true."""
         clauses: list[str] = []
         evidence: dict[int, Hit] = {}
-        for alternative, printed, needed in self._alternatives[name]:
-            if needed.isdisjoint(article.hits):
-                continue
+        alternatives = self._alternatives[name]
+        for index in candidates:
+            alternative, printed = alternatives[index]
             found = self._evaluate(alternative, article, None)
             if found is not None:
                 clauses.append(printed)
@@ -183,8 +191,11 @@ class Matcher:
         shown = [hit for hit in hits if hit.field == snippet_field]
         article.locate(snippet_field)
         snippet = build_snippet(article.snippet_source(snippet_field), shown)
-        in_reading_order = sorted(hits, key=lambda hit: (hit.field != "title", hit.start))
-        term_ids = dict.fromkeys(hit.term for hit in in_reading_order)
+        if len(hits) > 1:
+            hits_in_order = sorted(hits, key=lambda hit: (hit.field != "title", hit.start))
+        else:
+            hits_in_order = hits
+        term_ids = dict.fromkeys(hit.term for hit in hits_in_order)
         return MatchResult(
             watchlist=name,
             clauses=clauses,
@@ -262,7 +273,8 @@ def _automaton(
     # Creating the top levels first, level by level, puts those nodes next to each other in
     # memory: with 10,000 phrases the scan is about 20% faster than with the patterns added
     # in any order (measured on the corpus of bench/matching_throughput.py). The prefixes are
-    # added as words to create their nodes, then removed, which only unmarks them.
+    # added as words to create their nodes, then removed: each leads on to a longer pattern,
+    # so removing it only unmarks its node.
     top_levels = sorted(
         {pattern[:depth] for pattern in patterns for depth in range(1, _PLACED_DEPTH + 1)}
         - patterns.keys(),
