@@ -256,6 +256,26 @@ def close_unfinished_runs(
         )
 
 
+def close_abandoned_runs(db: Database, *, started_before: datetime, now: datetime) -> int:
+    """Fail the runs still ``running`` that started before ``started_before``; return how many.
+
+    A run stays ``running`` when its crawl child and the process supervising it were both killed
+    (``kill -9`` of the service, a power cut). Runs younger than the longest a crawl may take are
+    left alone: a one-off ``presswatch crawl`` may be running beside the service.
+    """
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE crawl_runs SET status = 'failed', finished_at = ?, message = ?"
+            " WHERE status = 'running' AND started_at < ?",
+            [
+                to_db_time(now),
+                "abandoned: the crawl and its supervisor stopped without closing this run",
+                to_db_time(started_before),
+            ],
+        )
+    return cursor.rowcount
+
+
 def read_runs(db: Database, run_ids: Iterable[int]) -> list[dict]:
     ids = list(run_ids)
     if not ids:

@@ -152,9 +152,22 @@ def _crawl_in_child(
     try:
         now = utcnow()
         run_ids = {source.name: crawlstate.start_run(db, source.name, now) for source in sources}
-        with tempfile.TemporaryFile() as log:
-            outcome = _run_child(_child_command(config_dir, run_ids), log, limit, memory_limit_mb)
-            log_tail = _tail(log)
+        try:
+            with tempfile.TemporaryFile() as log:
+                command = _child_command(config_dir, run_ids)
+                outcome = _run_child(command, log, limit, memory_limit_mb)
+                log_tail = _tail(log)
+        except BaseException as error:
+            # The child could not be started or supervised (or this thread is interrupted):
+            # its runs must not stay "running" for ever.
+            crawlstate.close_unfinished_runs(
+                db,
+                run_ids.values(),
+                status="failed",
+                message=f"crawl supervision failed: {error!r}"[:500],
+                now=utcnow(),
+            )
+            raise
         message = _close_leftover_runs(db, list(run_ids.values()), outcome, limit, log_tail)
         runs = {
             row["source"]: _source_run(row) for row in crawlstate.read_runs(db, run_ids.values())
@@ -227,18 +240,35 @@ def _run_child(
         # Also ends anything the child left behind in its group (and the child itself when
         # this supervision is interrupted); the exited child still holds the group id here.
         _signal_group(child.pid, signal.SIGKILL)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    outcome.exit_code = child.returncode
-    outcome.peak_rss_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    outcome.cpu_seconds = usage.ru_utime + usage.ru_stime
+        reaped = _reap(child.pid)
+        # Popen wants a return code; -1 when the status was lost (outcome.exit_code stays None).
+        child.returncode = reaped[0] if reaped else -1
+    if reaped:
+        outcome.exit_code, usage = reaped
+        outcome.peak_rss_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+        outcome.cpu_seconds = usage.ru_utime + usage.ru_stime
     return outcome
+
+
+def _reap(pid: int) -> tuple[int, Any] | None:
+    """The child's exit code and resource usage, or None if it was reaped elsewhere."""
+    try:
+        _, status, usage = os.wait4(pid, 0)
+    except ChildProcessError:
+        # SIGCHLD ignored by an embedding program, or a stray wait: the status is lost, and
+        # the runs the child did not close are failed by the caller.
+        logger.error("crawl child %d was reaped elsewhere: exit status unknown", pid)
+        return None
+    return os.waitstatus_to_exitcode(status), usage
 
 
 def _has_exited(pid: int) -> bool:
     # WNOWAIT leaves the child a zombie, so its process group id cannot be reused before the
     # final SIGKILL to the group.
-    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # already reaped by someone else: it has ended
+        return True
 
 
 def _signal_group(pid: int, signum: int) -> None:

@@ -69,6 +69,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlite_utils import Database
 
 from config import Config, ConfigError, Source, WatchList, load_config
+from crawler import crawlstate
 from crawler.store import open_database, utcnow
 from scheduler.clock import ClockJump, ClockWatch
 from scheduler.lock import ServiceLock
@@ -273,6 +274,18 @@ class Service:
                 "backup, or recover it with the sqlite3 shell's .recover command"
             )
         logger.info("database %s: integrity ok", self.database)
+        self._close_abandoned_crawl_runs()
+
+    def _close_abandoned_crawl_runs(self) -> None:
+        from scheduler.crawl import GRACE_SECONDS, TIME_LIMIT_MARGIN
+
+        # Twice the longest a supervised crawl can last: any run older is certainly dead.
+        longest = self.config.settings.crawl.cycle_timeout.total_seconds() + TIME_LIMIT_MARGIN
+        cutoff = utcnow() - timedelta(seconds=2 * (longest + GRACE_SECONDS))
+        with contextlib.closing(open_database(self.database)) as db:
+            closed = crawlstate.close_abandoned_runs(db, started_before=cutoff, now=utcnow())
+        if closed:
+            logger.warning("%d crawl runs left 'running' by a killed process marked failed", closed)
 
     def _on_started(self, _event: SchedulerEvent) -> None:
         threading.Thread(target=self._control_loop, name="control", daemon=True).start()
