@@ -8,6 +8,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from twisted.internet.interfaces import IResolutionReceiver
+from zope.interface import implementer
+
 from tests.newsweb import WATCHLISTS
 
 TEST_CRAWL_SETTINGS: dict[str, Any] = {
@@ -68,3 +71,21 @@ def rows(database: Path, sql: str, parameters: Iterable[Any] = ()) -> list[dict[
         return [dict(row) for row in connection.execute(sql, list(parameters))]
     finally:
         connection.close()
+
+
+@implementer(IResolutionReceiver)
+class CollectedResolution:
+    """A resolution receiver that keeps the addresses a resolver hands on."""
+
+    def __init__(self) -> None:
+        self.addresses: list[str] = []
+        self.completed = False
+
+    def resolutionBegan(self, resolution) -> None:
+        pass
+
+    def addressResolved(self, address) -> None:
+        self.addresses.append(address.host)
+
+    def resolutionComplete(self) -> None:
+        self.completed = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
+from twisted.internet.interfaces import IHostnameResolver
 from zope.interface import implementer
 
 from crawler.addresses import (
@@ -20,6 +20,7 @@ from crawler.addresses import (
 )
 from crawler.dedup import InvalidUrlError, url_key
 from crawler.ingest import IngestContext, WatchListMatcher
+from tests.crawl_support import CollectedResolution
 
 
 @implementer(IHostnameResolver)
@@ -46,22 +47,6 @@ class _Reactor:
         self.nameResolver = resolver
 
 
-@implementer(IResolutionReceiver)
-class _Collected:
-    def __init__(self) -> None:
-        self.addresses: list[str] = []
-        self.completed = False
-
-    def resolutionBegan(self, resolution) -> None:
-        pass
-
-    def addressResolved(self, address) -> None:
-        self.addresses.append(address.host)
-
-    def resolutionComplete(self) -> None:
-        self.completed = True
-
-
 class _Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -71,7 +56,7 @@ class _Clock:
 
 
 def _lookup(resolver: GuardedResolver, host: str, port: int = 80) -> list[str]:
-    collected = _Collected()
+    collected = CollectedResolution()
     resolver.resolveHostName(collected, host, port)
     assert collected.completed
     return collected.addresses

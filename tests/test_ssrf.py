@@ -14,8 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.internet.interfaces import IResolutionReceiver
-from zope.interface import implementer
 
 from crawler.addresses import (
     AddressPolicy,
@@ -26,7 +24,7 @@ from crawler.addresses import (
     url_refusal,
 )
 from scheduler.crawl import run_crawl
-from tests.crawl_support import write_config
+from tests.crawl_support import CollectedResolution, write_config
 
 DEFAULT = AddressPolicy(False)
 
@@ -138,25 +136,9 @@ def test_host_names_and_public_addresses_pass_to_the_resolver_check():
     assert numeric_host_address("2130706433") == "127.0.0.1"
 
 
-@implementer(IResolutionReceiver)
-class _Collected:
-    def __init__(self) -> None:
-        self.addresses: list[str] = []
-        self.completed = False
-
-    def resolutionBegan(self, resolution) -> None:
-        pass
-
-    def addressResolved(self, address) -> None:
-        self.addresses.append(address.host)
-
-    def resolutionComplete(self) -> None:
-        self.completed = True
-
-
 def test_resolver_drops_private_answers_at_connect_time():
     # A rebinding name: public for the first lookup, loopback and metadata for the next one.
-    collected = _Collected()
+    collected = CollectedResolution()
     receiver = _GuardedReceiver(collected, "rebind.example", AddressPolicy(["127.0.0.1"]))
     for address in (
         IPv4Address("TCP", "93.184.216.34", 80),
@@ -338,7 +320,7 @@ def test_allow_list_reaches_only_the_allowed_address_even_through_redirects(tmp_
 
 
 def test_the_resolver_refuses_loopback_answers_by_default():
-    collected = _Collected()
+    collected = CollectedResolution()
     receiver = _GuardedReceiver(collected, "localhost", DEFAULT)
     receiver.addressResolved(IPv4Address("TCP", "127.0.0.1", 80))
     receiver.addressResolved(IPv6Address("TCP", "::1", 80))
