@@ -130,7 +130,8 @@ class CrawlSettings(_Strict):
     max_page_mb: float = Field(10, gt=0, le=100)
     timeout: Duration = timedelta(seconds=20)
     retries: int = Field(2, ge=0, le=10)
-    lookback_days: float = Field(3, gt=0, le=365)
+    # Up to a century: a one-off crawl may backfill a whole archive (then lower it again).
+    lookback_days: float = Field(3, gt=0, le=36_500)
     max_depth: int = Field(2, ge=0, le=20)
     max_pages_per_source: int = Field(500, ge=1, le=100_000)
     refetch_window: Duration = timedelta(hours=24)
