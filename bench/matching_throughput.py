@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import time
 from collections.abc import Callable
@@ -281,6 +282,7 @@ def main() -> None:
     plant(factory, articles, all_phrases[: min(PHRASE_COUNTS)])
     megabytes = _size(articles) / 1e6
     print(f"corpus: {len(articles)} articles, {megabytes:.1f} MB (UTF-8), seed {SEED}")
+    print(f"load average at start: {_load()}")
     warm_up()
     alone = measure_normalisation(articles, args.rounds)
     print(
@@ -314,6 +316,13 @@ def main() -> None:
         f"(wall-clock {wall_share:.0%})"
     )
     print(f"goal >= {GOAL_TIMES_NAIVE:.0f}x the naive loop at {largest}: {times_naive:.0f}x")
+    print(f"load average at end: {_load()}")
+
+
+def _load() -> str:
+    """The 1, 5 and 15-minute load averages: the 10,000-phrase scan waits on memory, and
+    other jobs' use of the shared caches slows it more than the 10-phrase one."""
+    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 if __name__ == "__main__":

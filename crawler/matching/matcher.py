@@ -52,25 +52,32 @@ class MatchResult:
     snippet_field: str = "body"
 
 
-@dataclass
 class _Article:
-    texts: dict[str, str]
-    streams: dict[str, str]
-    hits: dict[int, list[Hit]]
-    located: set[str] = field(default_factory=set)
-    snippet_sources: dict[str, SnippetSource] = field(default_factory=dict)
+    """One article being matched: its texts, their token streams and the hits found in them."""
+
+    __slots__ = ("_located", "_snippet_sources", "hits", "streams", "texts")
+
+    def __init__(
+        self, texts: dict[str, str], streams: dict[str, str], hits: dict[int, list[Hit]]
+    ) -> None:
+        self.texts = texts
+        self.streams = streams
+        self.hits = hits
+        self._located: set[str] = set()
+        self._snippet_sources: dict[str, SnippetSource] = {}
 
     def locate(self, field_name: str) -> None:
-        if field_name not in self.located:
-            self.located.add(field_name)
+        if field_name not in self._located:
+            self._located.add(field_name)
             in_field = [h for hits in self.hits.values() for h in hits if h.field == field_name]
             locate(self.streams[field_name], in_field)
 
     def snippet_source(self, field_name: str) -> SnippetSource:
-        if field_name not in self.snippet_sources:
+        source = self._snippet_sources.get(field_name)
+        if source is None:
             source = SnippetSource(self.texts[field_name], self.streams[field_name])
-            self.snippet_sources[field_name] = source
-        return self.snippet_sources[field_name]
+            self._snippet_sources[field_name] = source
+        return source
 
 
 class Matcher:
@@ -135,6 +142,11 @@ class Matcher:
         hits = self._scan(streams)
         if not hits:
             return []
+        return self._results(texts, streams, hits)
+
+    def _results(
+        self, texts: dict[str, str], streams: dict[str, str], hits: dict[int, list[Hit]]
+    ) -> list[MatchResult]:
         # Only the alternatives with a hit among their terms can be true.
         candidates: dict[str, set[int]] = {}
         for term_id in hits:
@@ -182,7 +194,8 @@ class Matcher:
             found = self._evaluate(alternative, article, None)
             if found is not None:
                 clauses.append(printed)
-                evidence.update((id(hit), hit) for hit in found)
+                for hit in found:
+                    evidence[id(hit)] = hit
         if not clauses:
             return None
         hits = list(evidence.values())

@@ -18,7 +18,8 @@ break that ``str.splitlines`` knows, CR LF counting once). Apostrophes,
 dashes, quotes, brackets, commas and every other symbol separate words without leaving a mark,
 and an English possessive ``'s`` is dropped. It runs as whole-string C operations (normalize,
 casefold, translate, replace), which is what makes matching megabytes per second possible.
-``token_spans`` finds where each token of a paragraph is in the original text, for highlights.
+``token_spans`` finds where each token of a paragraph is in the original text, for highlights;
+``token_offsets`` finds a few of them without looking at the others, for snippets.
 """
 
 from __future__ import annotations
@@ -255,6 +256,33 @@ def _class_tables() -> tuple[list[str], dict[int, str], re.Pattern[str]]:
     return classes, astral_classes, re.compile(pattern)
 
 
+@functools.cache
+def _ascii_class_table() -> bytes:
+    """The class of each ASCII character, as a byte: ``bytes.translate`` is more than twice as
+    fast as ``str.translate``."""
+    return bytes(map(ord, _class_tables()[0][:128])) + bytes(128)
+
+
+def _class_string(text: str) -> str:
+    """The class string of ``text``, possessives dropped."""
+    if text.isascii():
+        shaped = text.encode("ascii").translate(_ascii_class_table()).decode("ascii")
+    else:
+        classes, astral_classes, _ = _class_tables()
+        shaped = text.translate(classes)  # leaves characters beyond U+FFFF alone
+        if _has_astral(text):
+            shaped = _ASTRAL_RUN.sub(
+                lambda run: "".join(astral_classes.get(ord(char), _WORD) for char in run[0]),
+                shaped,
+            )
+    if "'" in shaped:  # a possessive is dropped, as in the stream
+        if _NOTHING in shaped:
+            shaped = _CLASS_POSSESSIVE.sub(r"'\1'", shaped)
+        else:
+            shaped = _CLASS_PLAIN_POSSESSIVE.sub("''", shaped)
+    return shaped
+
+
 def token_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
     """The ``[start, end)`` span in ``text`` of each token of ``stream_text(text)``, or of its
     first ``limit`` tokens.
@@ -262,21 +290,124 @@ def token_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
     ``text`` must hold no line break (it is one paragraph). Marks after a word (an accent, an
     Arabic tanween) belong to its span; a dropped possessive ``'s`` does not.
     """
-    classes, astral_classes, expanding = _class_tables()
-    shaped = text.translate(classes)  # leaves characters beyond U+FFFF alone
-    if not text.isascii() and _has_astral(text):
-        shaped = _ASTRAL_RUN.sub(
-            lambda run: "".join(astral_classes.get(ord(char), _WORD) for char in run[0]), shaped
-        )
-    if "'" in shaped:  # a possessive is dropped, as in the stream
-        if _NOTHING in shaped:
-            shaped = _CLASS_POSSESSIVE.sub(r"'\1'", shaped)
-        else:
-            shaped = _CLASS_PLAIN_POSSESSIVE.sub("''", shaped)
+    shaped = _class_string(text)
     spans = list(map(re.Match.span, itertools.islice(_CLASS_TOKEN.finditer(shaped), limit)))
     if len(shaped) == len(text):
         return spans
+    classes, astral_classes, expanding = _class_tables()
     return _shrunk(spans, text, expanding, classes, astral_classes)
+
+
+_LONGEST_RUN = 256
+
+
+@functools.cache
+def _ascii_token_tables() -> tuple[bytes, re.Pattern[bytes]]:
+    """For ASCII text, the class of each byte with ``s`` as ``w`` and ``'`` as a space, and the
+    possessive ``'s`` in the text itself (what ``_CLASS_PLAIN_POSSESSIVE`` finds in the class
+    string)."""
+    classes = _class_tables()[0][:128]
+    simpler = {_S: _WORD, "'": " "}
+    table = bytes(ord(simpler.get(shape, shape)) for shape in classes) + bytes(128)
+
+    def of_class(shapes: str) -> bytes:
+        return re.escape(bytes(char for char, shape in enumerate(classes) if shape in shapes))
+
+    possessive = rb"[%s][%s](?=[%s]|\Z)" % (of_class("'"), of_class(_S), of_class(" |#"))
+    return table, re.compile(possessive)
+
+
+def _ascii_token_string(text: str) -> str:
+    """ASCII text always lines up with its stream, and its tokens are found in a simpler string
+    than its class string, made in one pass of ``bytes.translate``: "w" for a character of a
+    word, "|" for a sentence mark and a space for anything else, a dropped possessive
+    included."""
+    table, possessive = _ascii_token_tables()
+    raw = text.encode("ascii")
+    if b"'" in raw:
+        raw = possessive.sub(b"  ", raw)
+    return raw.translate(table).decode("ascii")
+
+
+@functools.lru_cache(maxsize=2 * _LONGEST_RUN)
+def _token_run(tokens: int, ascii_only: bool) -> re.Pattern[str]:
+    """A run of ``tokens`` tokens, each with what separates it from the one before: one match
+    of a repeated group skips them without a match object for each, several times faster than
+    ``finditer`` (and a third faster again in the simpler string of ASCII text). Possessive
+    quantifiers keep the engine from ever cutting a word in two to make up the count."""
+    token = r" *+(?:w++|[|#])" if ascii_only else r"[^ws|#]*+(?:[ws][ws\x02]*+|[|#])"
+    return re.compile(f"(?:{token}){{{tokens}}}")
+
+
+_TOKEN_SEPARATORS = {True: re.compile(" *+"), False: re.compile(r"[^ws|#]*+")}
+
+
+class TokenOffsets:
+    """Where the tokens of a paragraph's stream start and end in its text, found in a string
+    with one character per character of the text (see ``token_offsets``).
+
+    Finding token ``i`` skips the tokens before it in runs, from the last token asked for when
+    the questions come in increasing order, so a snippet near the start of a long paragraph
+    never looks at the rest of it.
+    """
+
+    __slots__ = ("_ascii_only", "_position", "_shaped", "_tokens_before")
+
+    def __init__(self, shaped: str, *, ascii_only: bool) -> None:
+        self._shaped = shaped
+        self._ascii_only = ascii_only
+        self._tokens_before = 0  # tokens that end at or before _position
+        self._position = 0
+
+    def start(self, index: int) -> int:
+        """Where token ``index`` starts."""
+        separators = _TOKEN_SEPARATORS[self._ascii_only].match(self._shaped, self._after(index))
+        return separators.end() if separators else len(self._shaped)  # it always matches
+
+    def end(self, index: int) -> int:
+        """Where token ``index`` ends."""
+        return self._after(index + 1)
+
+    def has_exactly(self, tokens: int) -> bool:
+        """Whether the string holds ``tokens`` tokens, no more and no fewer."""
+        try:
+            end = self._after(tokens)
+        except IndexError:
+            return False
+        return _token_run(1, self._ascii_only).match(self._shaped, end) is None
+
+    def _after(self, tokens: int) -> int:
+        """The offset just after the first ``tokens`` tokens."""
+        if tokens < self._tokens_before:
+            self._tokens_before = self._position = 0
+        position = self._position
+        remaining = tokens - self._tokens_before
+        while remaining > 0:
+            run = min(remaining, _LONGEST_RUN)
+            match = _token_run(run, self._ascii_only).match(self._shaped, position)
+            if match is None:
+                raise IndexError(f"the text has fewer than {tokens} tokens")
+            position = match.end()
+            remaining -= run
+        self._tokens_before, self._position = tokens, position
+        return position
+
+
+def token_offsets(text: str, tokens: int) -> TokenOffsets | None:
+    """Token offsets in ``text`` (one paragraph, as for ``token_spans``) whose stream has
+    ``tokens`` tokens; None when they cannot be found this way: a character expands in the
+    class string, or the class string and the stream do not line up.
+
+    ASCII text always lines up with its stream and is not checked, so that a snippet near the
+    start of a paragraph never looks at the rest of it; other text is checked whole.
+    """
+    if text.isascii():
+        return TokenOffsets(_ascii_token_string(text), ascii_only=True)
+    shaped = _class_string(text)
+    if len(shaped) != len(text):
+        return None
+    offsets = TokenOffsets(shaped, ascii_only=False)
+    return offsets if offsets.has_exactly(tokens) else None
 
 
 def _shrunk(

@@ -6,8 +6,10 @@ as published. The stream and the original text line up in two steps that stay ch
 1. every line break of the original (as ``str.splitlines`` sees them) becomes exactly one
    ``#`` token, so the paragraph of a hit is found by counting ``#`` marks and only that
    paragraph is revisited;
-2. inside the paragraph, ``token_spans`` gives the span of every token, from a class string
-   that says, character by character, what the original becomes in the stream.
+2. inside the paragraph, ``token_offsets`` finds where the tokens of the snippet window start
+   and end, from a class string that says, character by character, what the original becomes
+   in the stream; it skips the tokens before the window in runs, without a Python object for
+   each (``token_spans`` gives every span at once, for whole-article highlights).
 """
 
 from __future__ import annotations
@@ -15,20 +17,23 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from crawler.matching.normalization import (
+    PARAGRAPH_BREAKS,
     PARAGRAPH_MARK,
     SENTENCE_MARK,
+    TokenOffsets,
     is_word,
+    token_offsets,
     token_spans,
 )
 
 SNIPPET_WORDS = 30
 WORDS_BEFORE_HIT = 10
 ELLIPSIS = "…"
-_PARAGRAPH_SEPARATOR = f" {PARAGRAPH_MARK} "
 _MAX_HITS_COMPARED = 200
-_ASCII_BREAKS_BUT_LF = "\r\v\f\x1c\x1d\x1e"  # the other line breaks of str.splitlines
+_BREAKS_BUT_LF = PARAGRAPH_BREAKS.replace("\n", "")
 
 
 @dataclass(slots=True)
@@ -40,40 +45,65 @@ class Hit:
     start: int  # offset of the first token in the padded stream of the field
     tokens: int  # tokens in the matched spelling, sentence marks included
     words: int  # words in the matched spelling
-    word: int = -1  # index of the first word among the field's words, set by ``locate``
+    word: int = -1  # index of the first word among its paragraph's words, set by ``locate``
     paragraph: int = -1  # paragraph of the field, set by ``locate``
 
 
-@dataclass(frozen=True)
-class Snippet:
+class Snippet(NamedTuple):
     text: str
     highlights: list[tuple[int, int]]
 
 
 def locate(stream: str, hits: Sequence[Hit]) -> None:
-    """Set ``word`` and ``paragraph`` of ``hits`` (all the hits in ``stream``), in one sweep of
-    counts.
+    """Set ``paragraph`` and ``word`` of ``hits`` (all the hits in ``stream``).
 
-    ``word`` only tells hits apart (NEAR distances, the best of several hits), so a lone hit
-    gets only its ``paragraph``: counting words would cost two passes over the stream.
+    ``word`` only tells apart hits in one paragraph (NEAR distances, the best of several hits),
+    so it counts from the start of the paragraph, and a lone hit gets only its ``paragraph``.
     """
     if len(hits) == 1:
         hits[0].paragraph = stream.count(PARAGRAPH_MARK, 0, hits[0].start)
         return
-    spaces = marks = paragraphs = previous = 0
+    paragraphs = previous = paragraph_start = 0
     for hit in sorted(hits, key=lambda hit: hit.start):
-        spaces += stream.count(" ", previous, hit.start)
-        paragraphs += stream.count(PARAGRAPH_MARK, previous, hit.start)
-        marks += stream.count("|", previous, hit.start)
+        marks = stream.count(PARAGRAPH_MARK, previous, hit.start)
+        if marks:
+            paragraphs += marks
+            paragraph_start = stream.rfind(PARAGRAPH_MARK, previous, hit.start) + 1
         previous = hit.start
-        hit.word = spaces - 1 - marks - paragraphs
+        # The tokens before the hit in its paragraph, less its sentence marks; each token
+        # follows one space, and the hit's own space is not one of them.
+        spaces = stream.count(" ", paragraph_start, hit.start)
+        hit.word = spaces - 1 - stream.count(SENTENCE_MARK, paragraph_start, hit.start)
         hit.paragraph = paragraphs
 
 
-class _Paragraph:
-    """One paragraph: its original text, its stream tokens and their spans in the text."""
+class _SpanList:
+    """Token offsets looked up in the spans of every token of a paragraph."""
 
-    __slots__ = ("_lined_up", "_spans", "stream_start", "text", "tokens")
+    __slots__ = ("_spans",)
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self._spans = spans
+
+    def start(self, index: int) -> int:
+        return self._spans[index][0]
+
+    def end(self, index: int) -> int:
+        return self._spans[index][1]
+
+
+class _Paragraph:
+    """One paragraph: its original text, its stream tokens and where they are in the text."""
+
+    __slots__ = (
+        "_lined_up",
+        "_offsets",
+        "_offsets_sought",
+        "_spans",
+        "stream_start",
+        "text",
+        "tokens",
+    )
 
     def __init__(self, text: str, stream_start: int, tokens: list[str]) -> None:
         self.text = text
@@ -81,6 +111,8 @@ class _Paragraph:
         self.tokens = tokens
         self._spans: list[tuple[int, int]] | None = None
         self._lined_up = False  # whether _spans holds the result of lining up every token
+        self._offsets: TokenOffsets | _SpanList | None = None
+        self._offsets_sought = False
 
     @property
     def spans(self) -> list[tuple[int, int]] | None:
@@ -92,13 +124,14 @@ class _Paragraph:
             self._lined_up = True
         return self._spans
 
-    def spans_between(self, first: int, last: int) -> list[tuple[int, int]] | None:
-        """``spans[first : last + 1]``, found without looking at the tokens after ``last``
-        when the text is ASCII, which always lines up with its stream."""
-        if self.text.isascii():
-            return token_spans(self.text, limit=last + 1)[first:]
-        spans = self.spans
-        return None if spans is None else spans[first : last + 1]
+    def offsets(self) -> TokenOffsets | _SpanList | None:
+        """Where tokens start and end in ``text``, or None if they do not line up."""
+        if not self._offsets_sought:
+            self._offsets = token_offsets(self.text, len(self.tokens))
+            if self._offsets is None and self.spans is not None:
+                self._offsets = _SpanList(self.spans)  # a character expands in the class string
+            self._offsets_sought = True
+        return self._offsets
 
 
 class SnippetSource:
@@ -120,9 +153,9 @@ class SnippetSource:
         if self._lines is None:
             # str.splitlines breaks exactly where the stream puts a "#" (CR LF counting once).
             # When every break is a plain LF, splitting at LF gives the same paragraphs (and
-            # an empty one after a final break, never asked for) four times faster.
+            # an empty one after a final break, never asked for) several times faster.
             text = self.text
-            if text.isascii() and not any(char in text for char in _ASCII_BREAKS_BUT_LF):
+            if not any(map(text.__contains__, _BREAKS_BUT_LF)):
                 self._lines = text.split("\n")
             else:
                 self._lines = text.splitlines()
@@ -139,10 +172,12 @@ class SnippetSource:
         """The paragraph holding ``hit`` (located)."""
         paragraph = self._paragraphs.get(hit.paragraph)
         if paragraph is None:
-            separator = self.stream.rfind(_PARAGRAPH_SEPARATOR, 0, hit.start)
-            start = 1 if separator < 0 else separator + len(_PARAGRAPH_SEPARATOR)
-            end = self.stream.find(_PARAGRAPH_SEPARATOR, start - 1)
-            tokens = self.stream[start : end if end >= 0 else None].split()
+            # A "#" is always a token between single spaces, and the padded stream ends with
+            # one: tokens are found with one-character searches and splits, the fastest.
+            mark = self.stream.rfind(PARAGRAPH_MARK, 0, hit.start)
+            start = 1 if mark < 0 else mark + 2
+            end = self.stream.find(PARAGRAPH_MARK, start)
+            tokens = self.stream[start : end - 1 if end >= 0 else -1].split(" ")
             paragraph = _Paragraph(self.original_paragraph(hit.paragraph), start, tokens)
             self._paragraphs[hit.paragraph] = paragraph
         return paragraph
@@ -170,22 +205,29 @@ def build_snippet(source: SnippetSource, hits: Sequence[Hit]) -> Snippet:
     tokens = paragraph.tokens
     best_first = _token_index(paragraph, best, source)
     first, last = _window(tokens, best_first, best.tokens)
-    spans = paragraph.spans_between(first, last)  # spans[i] is where token first + i is
-    if spans is None:
+    offsets = paragraph.offsets()
+    if offsets is None:
         return _plain_snippet(paragraph.text)
-    start, end = _whole_chunks(paragraph.text, spans[0][0], spans[-1][1])
-    prefix = f"{ELLIPSIS} " if _words_in(tokens[:first]) else ""
-    suffix = f" {ELLIPSIS}" if _words_in(tokens[last + 1 :]) else ""
-    highlights = []
-    for hit in hits:
-        if hit.paragraph != best.paragraph:
-            continue
-        hit_first = best_first if hit is best else _token_index(paragraph, hit, source)
-        hit_last = hit_first + hit.tokens - 1
-        if hit_first >= first and hit_last <= last:
-            shift = len(prefix) - start
-            highlight = (spans[hit_first - first][0] + shift, spans[hit_last - first][1] + shift)
-            highlights.append(highlight)
+    if len(hits) == 1:
+        shown = [(best_first, best.tokens)]
+    else:
+        shown = sorted(
+            (best_first if hit is best else _token_index(paragraph, hit, source), hit.tokens)
+            for hit in hits
+            if hit.paragraph == best.paragraph
+        )
+    # Asked for in increasing order of tokens, the offsets are found in one sweep.
+    window_start = offsets.start(first)
+    shown_spans = [
+        (offsets.start(hit_first), offsets.end(hit_first + hit_tokens - 1))
+        for hit_first, hit_tokens in shown
+        if hit_first >= first and hit_first + hit_tokens - 1 <= last
+    ]
+    start, end = _whole_chunks(paragraph.text, window_start, offsets.end(last))
+    prefix = f"{ELLIPSIS} " if _has_words_before(tokens, first) else ""
+    suffix = f" {ELLIPSIS}" if last + 1 < len(tokens) else ""  # a word follows (see _window)
+    shift = len(prefix) - start
+    highlights = [(hit_start + shift, hit_end + shift) for hit_start, hit_end in shown_spans]
     return Snippet(prefix + paragraph.text[start:end] + suffix, _merged(highlights))
 
 
@@ -223,7 +265,8 @@ def _token_index(paragraph: _Paragraph, hit: Hit, source: SnippetSource) -> int:
 
 def _window(tokens: list[str], hit_first: int, hit_tokens: int) -> tuple[int, int]:
     """First and last token of the snippet: about 30 words, the hit near the start, and the
-    sentence mark that ends the last word if there is one."""
+    sentence marks that end the last word if there are any (so a word follows the last token
+    unless it is the paragraph's last)."""
     first = _first_word_from(tokens, _step_back(tokens, hit_first, WORDS_BEFORE_HIT))
     last = _step_forward(tokens, first, SNIPPET_WORDS - 1)
     shown = _words_in(tokens[first : last + 1])
@@ -262,6 +305,12 @@ def _first_word_from(tokens: list[str], position: int) -> int:
     while not is_word(tokens[position]):
         position += 1
     return position
+
+
+def _has_words_before(tokens: list[str], position: int) -> bool:
+    if position == 0:
+        return False
+    return is_word(tokens[position - 1]) or _words_in(tokens[:position]) > 0
 
 
 def _words_in(tokens: list[str]) -> int:
