@@ -98,6 +98,9 @@ SPIDER_MIDDLEWARES = {
     # A development aid (warns when a spider copies Scrapy's internal meta keys, which this
     # spider never does), run on every request a callback yields.
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+    # Works out a Referer header for every request a callback yields (~12 us each); news sites
+    # do not need to be told which of their own listings led to a page.
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 

@@ -307,3 +307,22 @@ def m004_lookup_indexes(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS idx_articles_recency"
         " ON articles (coalesce(published_at, first_seen_at))"
     )
+
+
+@migrations()
+def m005_fts_update_trigger(db: Database) -> None:
+    """Re-index an article's full text only when its title or body changes.
+
+    ``enable_fts`` created the update trigger for every UPDATE of the row, so setting
+    ``fetched_at``, ``story_id`` or ``refetched_at`` deleted and re-inserted the whole body in the
+    FTS index. The trigger keeps its name, so that sqlite-utils' ``disable_fts`` still finds it.
+    ``id`` (the rowid the index is keyed by) is never updated.
+    """
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        "CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN"
+        " INSERT INTO articles_fts (articles_fts, rowid, title, body)"
+        " VALUES ('delete', old.rowid, old.title, old.body);"
+        " INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);"
+        " END"
+    )

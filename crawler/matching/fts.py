@@ -11,7 +11,9 @@ translation:
 - a word containing ``i`` also accepts ``ı``, and ``ss`` also ``ß`` (beyond a few such places
   the word is cut there and searched as a prefix);
 - a word that is not plain ASCII letters and digits is left out of its AND; a spelling with no
-  word left makes the term, and so any OR around it, unfilterable;
+  word left makes the term, and so any OR around it, unfilterable. For Arabic and Hebrew this is
+  also what keeps proclitics working: FTS indexes "بغزة" as one token that no query for "غزة"
+  finds;
 - ``NOT`` parts are left out (an AND of the rest is wider), ``NEAR`` becomes AND, a phrase longer
   than eight words is searched by its first eight, ``title:`` and ``body:`` become FTS column
   filters.

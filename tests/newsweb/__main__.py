@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-hostile", action="store_true", help="leave out the hostile site")
     parser.add_argument("--slow-delay", type=float, default=60.0, help="seconds of slow responses")
+    parser.add_argument(
+        "--page-weight",
+        choices=("light", "real"),
+        default="light",
+        help="real: article pages as heavy as real news pages (~140 KB)",
+    )
     args = parser.parse_args(argv)
 
     web = generate_web(
@@ -29,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         sites=args.sites,
         articles_per_site=args.articles,
         hostile=not args.no_hostile,
+        page_weight=args.page_weight,
     )
     with serve(web, slow_delay=args.slow_delay, port_base=args.port_base) as running:
         for site in web.sites:

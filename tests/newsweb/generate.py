@@ -10,6 +10,7 @@ from .factory import ArticleFactory
 from .model import ARABIC_MIXED, ARABIC_PREFIX, GAZA, RAFAH, GroundTruthArticle, Site, SiteStyle
 from .stories import Written
 from .web import NewsWeb, utc_now
+from .weight import PAGE_WEIGHTS
 
 HOSTILE_SITE = "hostile"
 
@@ -391,6 +392,7 @@ def generate_web(
     articles_per_site: int = 30,
     now: datetime | None = None,
     hostile: bool = True,
+    page_weight: str = "light",
 ) -> NewsWeb:
     """Generate a deterministic news web (same seed and ``now``, same ground truth).
 
@@ -398,17 +400,24 @@ def generate_web(
     stories do not fit); with ``hostile`` an extra site named "hostile" serves the hostile
     endpoints listed in ``web.hostile``. Articles are published in the ~2 days before
     ``now`` (default: the current UTC time), except a few ``too_old`` ones ten days back.
+    ``page_weight="real"`` pads article pages with the boilerplate of real news sites to about
+    the corpus's median page size (see :mod:`tests.newsweb.weight`); the ground truth and what
+    an extractor should find stay the same.
     """
     if sites < 1:
         raise ValueError("a news web needs at least one site")
     if articles_per_site < 0:
         raise ValueError("articles_per_site must not be negative")
+    if page_weight not in PAGE_WEIGHTS:
+        raise ValueError(f"page_weight must be one of {PAGE_WEIGHTS}, not {page_weight!r}")
     if now is None:
         now = utc_now()
     elif now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC).replace(microsecond=0)
     site_list = make_sites(sites, hostile)
+    for site in site_list:
+        site.page_weight = page_weight
     web = NewsWeb(seed, now, site_list, ArticleFactory(seed, site_list))
     planner = _Planner(seed, now, site_list, web)
     total = sites * articles_per_site

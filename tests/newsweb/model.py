@@ -43,6 +43,7 @@ class Site:
     language: str = "en"
     hostile: bool = False
     version: int = 0  # bumped whenever an article is added or updated
+    page_weight: str = "light"  # "real": article pages carry real sites' boilerplate (weight.py)
 
     def section_language(self, section: str) -> str:
         return "ar" if self.sections[section].startswith(ARABIC_PREFIX) else "en"

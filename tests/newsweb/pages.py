@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from . import text, words
+from . import text, weight, words
 from .model import GroundTruthArticle, Site
 from .web import NewsWeb, SiteIndex, author_slug
 
@@ -171,25 +171,34 @@ def _footer(ctx: PageContext) -> str:
 
 
 def _page(
-    ctx: PageContext, head: str, main: str, *, language: str = "en", seed: object = ""
+    ctx: PageContext,
+    head: str,
+    main: str,
+    *,
+    language: str = "en",
+    seed: object = "",
+    heavy: bool = False,
 ) -> str:
+    """The whole page; ``heavy`` adds the site-wide boilerplate of real pages (weight.py)."""
     rng = random.Random(text.derive_seed(ctx.site.name, seed))
     direction = ' dir="rtl"' if language == "ar" else ""
-    body = "\n".join(
-        (
-            f'<body class="site-{esc(ctx.site.style.key)}">',
-            _cookie_banner(),
-            _nav(ctx),
-            _ticker(ctx),
-            _ad(rng, "leaderboard"),
-            main,
-            _most_read(ctx, rng),
-            _ad(rng, "sidebar"),
-            _newsletter(),
-            _footer(ctx),
-            "</body>",
-        )
-    )
+    parts = [
+        f'<body class="site-{esc(ctx.site.style.key)}">',
+        _cookie_banner(),
+        _nav(ctx),
+        _ticker(ctx),
+        _ad(rng, "leaderboard"),
+        main,
+        _most_read(ctx, rng),
+        _ad(rng, "sidebar"),
+        _newsletter(),
+        _footer(ctx),
+        "</body>",
+    ]
+    if heavy:
+        parts.insert(3, weight.mega_menu(ctx.site))
+        parts.insert(-1, weight.footer_farm(ctx.site))
+    body = "\n".join(parts)
     return f'<!DOCTYPE html>\n<html lang="{language}"{direction}>\n{head}\n{body}\n</html>\n'
 
 
@@ -570,18 +579,23 @@ def render_article(
     related = "".join(
         f'<li><a href="{esc(a.path)}">{esc(a.title)}</a></li>' for a in _related(ctx, article)
     )
-    main = "\n".join(
-        (
-            _article_markup(ctx, article, rng),
-            f'<aside class="related"><h2>Related stories</h2><ul>{related}</ul></aside>',
-            _comments_html(article),
-        )
-    )
+    parts = [
+        _article_markup(ctx, article, rng),
+        f'<aside class="related"><h2>Related stories</h2><ul>{related}</ul></aside>',
+        _comments_html(article),
+    ]
+    extra = _meta(ctx, article)
+    heavy = ctx.site.page_weight == weight.REAL
+    if heavy:
+        # Its own generator, so the light parts above stay as they are on a light page.
+        heavy_rng = random.Random(text.derive_seed(article.id, article.revisions, "weight"))
+        newest = ctx.index.newest
+        parts.insert(1, weight.after_article(heavy_rng, article, newest))
+        extra = "\n".join((extra, weight.head_extra(ctx.site, ctx.base, article, newest)))
+    main = "\n".join(parts)
     title = f"{article.title}{ctx.site.style.title_separator}{ctx.site.title}"
-    head = _head(
-        ctx, title, description=article.summary, extra=_meta(ctx, article), charset=charset
-    )
-    return _page(ctx, head, main, language=article.language, seed=article.id)
+    head = _head(ctx, title, description=article.summary, extra=extra, charset=charset)
+    return _page(ctx, head, main, language=article.language, seed=article.id, heavy=heavy)
 
 
 def render_amp(ctx: PageContext, article: GroundTruthArticle) -> str:
