@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -11,6 +12,21 @@ import pytest
 from tests.newsweb import NewsWeb, RunningWeb, generate_web, serve
 
 # --- local news web (tests/newsweb) -----------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Undo what an in-process ``presswatch`` command does to the root logger.
+
+    ``scheduler.cli.main`` points the root logger at the sys.stderr of the moment, which is
+    pytest's capture file for that test; a server thread logging after the test (aiosmtpd) would
+    then write to a closed file.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
