@@ -137,6 +137,9 @@ class CrawlSettings(_Strict):
     refetch_window: Duration = timedelta(hours=24)
     cycle_timeout: Duration = timedelta(minutes=20)
     memory_limit_mb: int = Field(768, ge=64)
+    # Crawl child processes `presswatch run` lets run at once (one source each); each may use
+    # up to memory_limit_mb.
+    parallel_sources: int = Field(2, ge=1, le=16)
 
     @field_validator("user_agent")
     @classmethod

@@ -13,7 +13,7 @@ How it fits together:
 
   ``crawl:<source>``      every ``interval`` of the source, with jitter; one crawl child process
                           per run (:func:`scheduler.crawl.run_crawl`), at most
-                          ``max_crawl_processes`` at once; instant alerts after each crawl.
+                          ``crawl.parallel_sources`` at once; instant alerts after each crawl.
   ``digest:<watch list>`` a cron trigger per configured local time, in the list's IANA timezone.
   ``due-check``           every minute and at start: the ledger check for every list, a safety
                           net for wake-ups APScheduler's cron moves on DST days, and the catch-up
@@ -95,7 +95,7 @@ class ServiceOptions:
     The defaults suit a 2-core host; tests and the soak bench shorten the intervals.
     """
 
-    max_crawl_processes: int = 2
+    max_crawl_processes: int | None = None  # None: crawl.parallel_sources of the configuration
     due_check_every: timedelta = timedelta(minutes=1)
     deliver_every: timedelta = timedelta(minutes=1)
     retention_every: timedelta = timedelta(days=1)
@@ -227,7 +227,7 @@ class Service:
             jobstores={"default": MemoryJobStore()},
             executors={
                 "default": ThreadPoolExecutor(4),
-                CRAWL_EXECUTOR: ThreadPoolExecutor(self.options.max_crawl_processes),
+                CRAWL_EXECUTOR: ThreadPoolExecutor(self._crawl_processes(self.config)),
             },
             job_defaults=JOB_DEFAULTS,
             timezone=UTC,
@@ -469,6 +469,9 @@ class Service:
     def _job_ids(self, prefix: str) -> list[str]:
         return sorted(job_id for job_id in self._scheduled if job_id.startswith(prefix))
 
+    def _crawl_processes(self, config: Config) -> int:
+        return self.options.max_crawl_processes or config.settings.crawl.parallel_sources
+
     def reload(self) -> bool:
         """Re-read the configuration and reschedule; keep the running one if it is invalid."""
         try:
@@ -485,6 +488,11 @@ class Service:
                 new_database,
             )
             return False
+        if self._crawl_processes(config) != self._crawl_processes(self.config):
+            logger.warning(
+                "crawl.parallel_sources changed to %d: it takes effect when the service restarts",
+                config.settings.crawl.parallel_sources,
+            )
         self.config = config
         self.rematch()
         changes = self._schedule_configured_jobs(config)
