@@ -36,6 +36,7 @@ from typing import Any
 from lxml import etree, html
 
 from crawler.extraction.body import BodyRules, extract_paragraphs
+from crawler.extraction.bylines import visible_byline
 from crawler.extraction.dates import to_utc
 from crawler.extraction.decoding import decode_html, looks_binary
 from crawler.extraction.language import choose_language
@@ -58,7 +59,9 @@ MAX_AUTHOR_CHARS = 200
 
 _MARKUP = re.compile(r"<(?:!doctype|html|head|body|meta|title|p|div|article)\b", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_BYLINE_PREFIX = re.compile(r"^(?:by|von|por|par|door|di)\s+", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:written\s+)?by|von|por|par|door|di|autor(?:in)?:?|author:?)\s+", re.IGNORECASE
+)
 _AUTHOR_SEPARATORS = re.compile(r"\s*[,;&]\s*|\s+(?:and|und|et|y)\s+", re.IGNORECASE)
 
 
@@ -213,7 +216,7 @@ def extract_article(
         ),
         title=title,
         body=text,
-        authors=_authors(metadata, feed),
+        authors=_authors(metadata, feed, tree),
         published_at=_published(metadata, feed, tree),
         modified_at=_modified(metadata, feed),
         language=_language(metadata, feed, text),
@@ -354,7 +357,7 @@ def _modified(metadata: PageMetadata, feed: _FeedFields) -> datetime | None:
     return None
 
 
-def _authors(metadata: PageMetadata, feed: _FeedFields) -> list[str]:
+def _authors(metadata: PageMetadata, feed: _FeedFields, tree: etree._Element) -> list[str]:
     jsonld_authors = metadata.jsonld_article.authors if metadata.jsonld_article else []
     meta_authors = [
         value for key in _AUTHOR_META for value in metadata.meta.get(key, ()) if value.strip()
@@ -363,7 +366,8 @@ def _authors(metadata: PageMetadata, feed: _FeedFields) -> list[str]:
         names = _clean_author_names(source_names)
         if names:
             return names
-    return []
+    # Only when nothing structured names anyone: a visible byline is less certain.
+    return _clean_author_names(visible_byline(tree))
 
 
 def _clean_author_names(raw_names: list[str]) -> list[str]:
