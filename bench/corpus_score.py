@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -120,14 +120,24 @@ def match_records_by_url(
 ) -> dict[str, dict[str, Any]]:
     """Key exported records by corpus id, matching each record's ``url`` to a page's URL.
 
-    For the end-to-end mode: the crawler exports records with the URL it fetched; scheme, a
-    ``www.`` prefix and a trailing slash are ignored so a served copy still matches its page.
+    Scheme, a ``www.`` prefix and a trailing slash are ignored, so a served copy still matches.
     """
-    ids_by_key = {_url_key(page.url): page.page_id for page in load_corpus(corpus_dir)}
+    urls = {page.page_id: page.url for page in load_corpus(corpus_dir)}
+    return match_records(records, urls, _url_key)
+
+
+def match_records(
+    records: Iterable[Mapping[str, Any]],
+    urls_by_page: Mapping[str, str],
+    key: Callable[[str], str],
+) -> dict[str, dict[str, Any]]:
+    """Key records by page id: the first record whose ``url`` (else ``canonical_url``) has the
+    same ``key`` as the page's URL."""
+    ids_by_key = {key(url): page_id for page_id, url in urls_by_page.items()}
     matched: dict[str, dict[str, Any]] = {}
     for record in records:
         for url_field in ("url", "canonical_url"):
-            page_id = ids_by_key.get(_url_key(str(record.get(url_field) or "")))
+            page_id = ids_by_key.get(key(str(record.get(url_field) or "")))
             if page_id is not None:
                 matched.setdefault(page_id, dict(record))
                 break

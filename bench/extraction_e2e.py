@@ -58,6 +58,7 @@ from corpus_score import (
     Scores,
     fold_title,
     load_corpus,
+    match_records,
     score_records,
     token_prf,
     utc_day,
@@ -326,15 +327,7 @@ def match_to_pages(
     records: Iterable[Mapping[str, Any]], local_urls: Mapping[str, str]
 ) -> dict[str, Record]:
     """Exported records keyed by page id, matched on the local URL (fetched, else canonical)."""
-    ids_by_key = {url_key(url): page_id for page_id, url in local_urls.items()}
-    matched: dict[str, Record] = {}
-    for record in records:
-        for url_field in ("url", "canonical_url"):
-            page_id = ids_by_key.get(url_key(str(record.get(url_field) or "")))
-            if page_id is not None:
-                matched.setdefault(page_id, dict(record))
-                break
-    return matched
+    return match_records(records, local_urls, url_key)
 
 
 def miss_reasons(
