@@ -108,6 +108,9 @@ LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 
 
+MIN_DOWNLOAD_DELAY = 0.001  # seconds
+
+
 def scrapy_settings_for(crawl: CrawlSettings) -> dict[str, Any]:
     """The Scrapy settings that carry out a ``[crawl]`` configuration table."""
     max_size = int(crawl.max_page_mb * _MIB)
@@ -116,7 +119,10 @@ def scrapy_settings_for(crawl: CrawlSettings) -> dict[str, Any]:
         "ROBOTSTXT_OBEY": crawl.obey_robots,
         "CONCURRENT_REQUESTS": crawl.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_domain,
-        "DOWNLOAD_DELAY": crawl.delay,
+        # Never exactly 0: Scrapy 2.19 (asyncio reactor) then starts every queued request of a
+        # site at once, far beyond CONCURRENT_REQUESTS_PER_DOMAIN (9 in flight against a limit
+        # of 2, measured); any positive delay keeps the limit.
+        "DOWNLOAD_DELAY": max(crawl.delay, MIN_DOWNLOAD_DELAY),
         # AutoThrottle adapts the delay to the server's latency, never going below
         # DOWNLOAD_DELAY; with no delay configured (tests, local mirrors) it stays off.
         "AUTOTHROTTLE_ENABLED": crawl.delay > 0,
