@@ -24,11 +24,18 @@ def unanswering_port() -> Iterator[int]:
 
 
 def crawl_children(service: ServiceProcess) -> int:
+    """Running crawl children of the service (a child that has exited is not running)."""
     try:
         children = psutil.Process(service.pid).children()
     except psutil.NoSuchProcess:
         return 0
-    return sum("crawler.run" in " ".join(child.cmdline()) for child in children)
+    running = 0
+    for child in children:
+        try:
+            running += "crawler.run" in " ".join(child.cmdline())
+        except psutil.Error:  # exited (a zombie until reaped) or gone since children()
+            continue
+    return running
 
 
 @pytest.mark.parametrize("parallel", [1, 3])
